@@ -34,7 +34,9 @@ class OidcSettings(BaseSettings):
 
     model_config = SettingsConfigDict(extra="forbid")
 
-    issuer: str = Field("", description="Issuer URL; its /.well-known/openid-configuration is read.")
+    issuer: str = Field(
+        "", description="Issuer URL; its /.well-known/openid-configuration is read."
+    )
     client_id: str = Field("", description="Client id registered at the provider.")
     client_secret: SecretStr = Field(SecretStr(""), description="Client secret.")
     scopes: str = Field("openid email profile", description="Scopes asked for.")

@@ -29,7 +29,8 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
 
 def _sqlite_begin(conn: Any) -> None:
     # IMMEDIATE takes the write lock at BEGIN: two processes never interleave read-then-write.
-    conn.exec_driver_sql("BEGIN IMMEDIATE" if conn.get_execution_options().get("write") else "BEGIN")
+    write = conn.get_execution_options().get("write")
+    conn.exec_driver_sql("BEGIN IMMEDIATE" if write else "BEGIN")
 
 
 class Database:
@@ -49,7 +50,9 @@ class Database:
                 parsed = parsed.set(drivername="postgresql+psycopg")
             kwargs.update(pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True)
         else:
-            raise ValueError(f"unsupported database {parsed.drivername!r}: use sqlite or postgresql")
+            raise ValueError(
+                f"unsupported database {parsed.drivername!r}: use sqlite or postgresql"
+            )
         self.engine: Engine = create_engine(parsed, **kwargs)
         if self.dialect == "sqlite":
             event.listen(self.engine, "connect", _sqlite_pragmas)
@@ -65,12 +68,10 @@ class Database:
 
     @contextmanager
     def read(self) -> Iterator[Session]:
-        """A session for reading; rolled back at the end."""
+        """A session for reading; closed (its transaction rolled back) at the end, leaving the
+        objects read usable."""
         with self.sessions() as session:
-            try:
-                yield session
-            finally:
-                session.rollback()
+            yield session
 
     @contextmanager
     def write(self) -> Iterator[Session]:

@@ -1,1 +1,1 @@
-"""signatures."""
+"""Electronic signatures bound to exact record versions."""

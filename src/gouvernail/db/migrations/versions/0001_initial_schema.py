@@ -13,7 +13,6 @@ from alembic import op
 import gouvernail.db.base
 from gouvernail.db.immutability import create_guards, drop_guards
 
-
 revision: str = '0001'
 down_revision: str | None = None
 branch_labels: str | Sequence[str] | None = None

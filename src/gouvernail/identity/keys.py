@@ -1,0 +1,94 @@
+"""API keys: created for a user (shown once), listed, revoked; checked by ``Authenticator``."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from sqlalchemy import select
+
+from gouvernail.audit import AuditContext, AuditTrail, Tx
+from gouvernail.audit import events as ev
+from gouvernail.db.base import utcnow
+from gouvernail.db.engine import Database
+from gouvernail.errors import ConflictError, GouvernailError, NotFoundError
+from gouvernail.identity import tokens
+from gouvernail.identity.directory import get_user
+from gouvernail.identity.models import ApiKey
+from gouvernail.identity.views import ApiKeyView, CreatedApiKey
+
+MAX_KEY_DAYS = 3650
+
+
+class ApiKeys:
+    def __init__(self, database: Database, trail: AuditTrail, default_days: int) -> None:
+        self.database = database
+        self.trail = trail
+        self.default_days = default_days
+
+    def create(
+        self, ctx: AuditContext, *, user_id: int, name: str, days: int | None = None,
+        use_case_id: str | None = None,
+    ) -> CreatedApiKey:
+        name = name.strip()
+        if not name or len(name) > 200:
+            raise GouvernailError("give the key a name of 1-200 characters", field="name")
+        days = self.default_days if days is None else days
+        if not 1 <= days <= MAX_KEY_DAYS:
+            raise GouvernailError(f"expires_in_days must be 1-{MAX_KEY_DAYS}",
+                                  field="expires_in_days")
+        secret, prefix = tokens.new_secret(tokens.API_KEY_PREFIX)
+
+        def work(tx: Tx) -> CreatedApiKey:
+            user = get_user(tx.session, user_id)
+            if not user.is_active:
+                raise ConflictError(f"user {user.username} is deactivated")
+            now = utcnow()
+            key = ApiKey(
+                prefix=prefix, secret_hash=tokens.digest(secret), name=name, user=user,
+                use_case_id=use_case_id, created_at=now, expires_at=now + timedelta(days=days),
+            )
+            tx.session.add(key)
+            tx.session.flush()
+            tx.emit(ev.ApiKeyCreated(
+                object_id=str(key.id), object_version=1,
+                new={"prefix": prefix, "name": name, "user_id": user.id,
+                     "use_case_id": use_case_id, "expires_at": key.expires_at},
+            ))
+            return CreatedApiKey(key=ApiKeyView.of(key), secret=secret)
+
+        return self.trail.run(ctx, work)
+
+    def list(self, *, user_id: int | None = None) -> list[ApiKeyView]:
+        with self.database.read() as session:
+            query = select(ApiKey).order_by(ApiKey.id)
+            if user_id is not None:
+                query = query.where(ApiKey.user_id == user_id)
+            return [ApiKeyView.of(k) for k in session.scalars(query)]
+
+    def get(self, key_id: int) -> ApiKeyView:
+        with self.database.read() as session:
+            key = session.get(ApiKey, key_id)
+            if key is None:
+                raise NotFoundError(f"no API key with id {key_id}")
+            return ApiKeyView.of(key)
+
+    def revoke(self, ctx: AuditContext, key_id: int, *, reason: str) -> ApiKeyView:
+        reason = reason.strip()
+        if not reason:
+            raise GouvernailError("a reason is required to revoke a key", field="reason")
+
+        def work(tx: Tx) -> ApiKeyView:
+            key = tx.session.get(ApiKey, key_id)
+            if key is None:
+                raise NotFoundError(f"no API key with id {key_id}")
+            if key.revoked_at is not None:
+                raise ConflictError(f"key {key.prefix} is already revoked")
+            key.revoked_at = utcnow()
+            key.revoked_reason = reason
+            tx.emit(ev.ApiKeyRevoked(
+                object_id=str(key.id), object_version=2, old={"revoked": False},
+                new={"revoked": True, "prefix": key.prefix}, reason=reason,
+            ))
+            return ApiKeyView.of(key)
+
+        return self.trail.run(ctx, work)

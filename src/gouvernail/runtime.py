@@ -19,6 +19,7 @@ from gouvernail.identity.directory import Directory
 from gouvernail.identity.keys import ApiKeys
 from gouvernail.identity.passwords import Passwords
 from gouvernail.identity.signin import Authenticator
+from gouvernail.metrics import Metrics
 from gouvernail.policy import Policy
 from gouvernail.settings import Environment, Settings
 from gouvernail.signatures.service import Signatures
@@ -37,6 +38,7 @@ class Runtime:
     keys: ApiKeys
     signatures: Signatures
     charters: Charters
+    metrics: Metrics
 
     @classmethod
     def build(cls, settings: Settings) -> Runtime:
@@ -45,10 +47,12 @@ class Runtime:
             settings.signing_key_path,
             create=settings.env is not Environment.PROD,
         )
+        metrics = Metrics()
         trail = AuditTrail(
             database, signer,
             checkpoint_interval=settings.audit_checkpoint_interval,
             batch_max=settings.audit_batch_max,
+            on_commit=metrics.audit_committed,
         )
         passwords = Passwords(
             min_length=settings.password_min_length,
@@ -71,6 +75,7 @@ class Runtime:
             keys=ApiKeys(database, trail, settings.api_key_default_days),
             signatures=signatures,
             charters=Charters(database, trail, signatures),
+            metrics=metrics,
         )
 
     def close(self) -> None:

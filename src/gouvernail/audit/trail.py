@@ -77,12 +77,14 @@ class AuditTrail:
         checkpoint_interval: int = 1000,
         batch_max: int = 512,
         clock: Callable[[], datetime] = utcnow,
+        on_commit: Callable[[int, int], None] | None = None,
     ) -> None:
         self.database = database
         self.signer = signer
         self.checkpoint_interval = checkpoint_interval
         self.batch_max = batch_max
         self.clock = clock
+        self.on_commit = on_commit
         self._queue: queue.Queue[_Unit[Any] | None] = queue.Queue(maxsize=100_000)
         self._thread: threading.Thread | None = None
         self._lock = threading.Lock()
@@ -108,6 +110,10 @@ class AuditTrail:
         if thread is not None:
             self._queue.put(None)
             thread.join()
+
+    @property
+    def running(self) -> bool:
+        return not self._closed and (self._thread is None or self._thread.is_alive())
 
     # --- submitting -----------------------------------------------------------------------------
 
@@ -228,6 +234,8 @@ class AuditTrail:
                 if not unit.future.done():
                     unit.future.set_exception(error)
             return
+        if self.on_commit is not None:
+            self.on_commit(len(batch), sum(len(o) for _, _, o in outcomes if isinstance(o, list)))
         for unit, result, outcome in outcomes:
             if isinstance(outcome, BaseException):
                 unit.future.set_exception(outcome)

@@ -1,0 +1,3 @@
+from gouvernail.cli import main
+
+main()

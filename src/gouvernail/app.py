@@ -1,0 +1,141 @@
+"""The ASGI application, built by ``create_app(settings)`` with no module-level state."""
+
+from __future__ import annotations
+
+import re
+import time
+import uuid
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+import structlog
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.middleware.sessions import SessionMiddleware
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from gouvernail import __version__
+from gouvernail.api import audit, auth, charter, directory, health, keys, notifications, oidc
+from gouvernail.api import signatures as signature_routes
+from gouvernail.errors import GouvernailError
+from gouvernail.logs import configure_logging
+from gouvernail.runtime import Runtime
+from gouvernail.settings import Environment, Settings
+
+log = structlog.get_logger(__name__)
+REQUEST_ID = re.compile(r"^[A-Za-z0-9._:-]{1,64}$")
+
+
+def error_body(code: str, message: str, field: str | None = None) -> dict[str, Any]:
+    return {"error": {"code": code, "message": message, "field": field}}
+
+
+class RequestContext:
+    """Gives each request an id (``X-Request-ID`` in and out), logs it and counts it."""
+
+    def __init__(self, app: ASGIApp, runtime: Runtime) -> None:
+        self.app = app
+        self.runtime = runtime
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        incoming = dict(scope["headers"]).get(b"x-request-id", b"").decode("latin-1")
+        request_id = incoming if REQUEST_ID.match(incoming) else uuid.uuid4().hex
+        scope.setdefault("state", {})["request_id"] = request_id
+        status = 500
+        started = time.perf_counter()
+
+        async def send_with_id(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+                message.setdefault("headers", []).append(
+                    (b"x-request-id", request_id.encode())
+                )
+            await send(message)
+
+        with structlog.contextvars.bound_contextvars(request_id=request_id):
+            try:
+                await self.app(scope, receive, send_with_id)
+            finally:
+                route = getattr(scope.get("route"), "path", "unmatched")
+                elapsed = time.perf_counter() - started
+                metrics = self.runtime.metrics
+                metrics.http_requests.labels(scope["method"], route, str(status)).inc()
+                metrics.http_duration.labels(scope["method"], route).observe(elapsed)
+                log.info("http", method=scope["method"], route=route, status=status,
+                         ms=round(elapsed * 1000, 2))
+
+
+def _install_error_handlers(app: FastAPI) -> None:
+    @app.exception_handler(GouvernailError)
+    async def gouvernail_error(_: Request, error: GouvernailError) -> JSONResponse:
+        return JSONResponse(error_body(error.code, error.message, error.field), error.status)
+
+    @app.exception_handler(RequestValidationError)
+    async def validation_error(_: Request, error: RequestValidationError) -> JSONResponse:
+        first = error.errors()[0]
+        location = [str(part) for part in first.get("loc", ()) if part not in ("body", "query",
+                                                                               "path")]
+        field = ".".join(location) or None
+        message = f"{field}: {first.get('msg')}" if field else str(first.get("msg"))
+        return JSONResponse(error_body("invalid_input", message, field), 422)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(_: Request, error: StarletteHTTPException) -> JSONResponse:
+        code = {404: "not_found", 405: "method_not_allowed"}.get(error.status_code, "http_error")
+        return JSONResponse(error_body(code, str(error.detail)), error.status_code,
+                            headers=getattr(error, "headers", None))
+
+    @app.exception_handler(Exception)
+    async def unexpected(request: Request, error: Exception) -> JSONResponse:
+        log.exception("unexpected error", error=type(error).__name__)
+        request_id = getattr(request.state, "request_id", "")
+        return JSONResponse(
+            error_body("internal_error", f"internal error; quote request id {request_id}"), 500
+        )
+
+
+def create_app(settings: Settings, runtime: Runtime | None = None) -> FastAPI:
+    """Build the application. The runtime (database, audit writer, services) is created here,
+    or handed in by tests, and closed when the application shuts down."""
+    configure_logging(settings)
+    owned = runtime is None
+    rt = runtime or Runtime.build(settings)
+
+    @asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        rt.trail.start()
+        log.info("started", version=__version__, env=settings.env.value,
+                 database=rt.database.dialect)
+        yield
+        if owned:
+            rt.close()
+
+    app = FastAPI(
+        title="Gouvernail",
+        version=__version__,
+        summary="Control plane for responsible generative AI",
+        lifespan=lifespan,
+        docs_url="/docs",
+        openapi_url="/openapi.json",
+    )
+    app.state.runtime = rt
+    _install_error_handlers(app)
+    for module in (health, auth, oidc, directory, keys, audit, charter, signature_routes,
+                   notifications):
+        app.include_router(module.router)
+    app.add_middleware(
+        SessionMiddleware,  # holds only the OpenID Connect state and nonce between redirects
+        secret_key=settings.secret_key.get_secret_value(),
+        session_cookie="gouvernail_sso",
+        https_only=settings.env is Environment.PROD,
+        max_age=600,
+    )
+    app.add_middleware(RequestContext, runtime=rt)
+    return app

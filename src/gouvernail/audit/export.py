@@ -11,6 +11,7 @@ CSV: one row per record; checkpoints go to ``<file>.checkpoints.jsonl`` beside i
 from __future__ import annotations
 
 import csv
+from contextlib import closing
 from collections.abc import Iterator
 from dataclasses import asdict
 from enum import StrEnum
@@ -95,13 +96,15 @@ def export(
     """Write the whole chain to ``path``; return (records written, closing checkpoint).
 
     The file is written to a temporary name and renamed, so a crash never leaves half a file."""
-    closing = ensure_checkpoint(database, signer)
-    up_to = closing.seq if closing else 0
+    last = ensure_checkpoint(database, signer)
+    up_to = last.seq if last else 0
     checkpoints = _checkpoints(database, up_to)
-    records = (r for r in _db_records(database) if r.seq <= up_to)
     tmp = path.with_name(path.name + ".partial")
     count = 0
-    with tmp.open("w", encoding="utf-8", newline="") as handle:
+    with closing(_db_records(database)) as stored, tmp.open(
+        "w", encoding="utf-8", newline=""
+    ) as handle:
+        records = (r for r in stored if r.seq <= up_to)
         if fmt is ExportFormat.JSONL:
             for record in records:
                 handle.write(_jsonl_line({"kind": "record", **_record_dict(record)}))
@@ -121,7 +124,7 @@ def export(
     if fmt is ExportFormat.CSV:
         sidecar(tmp).replace(sidecar(path))
     tmp.replace(path)
-    return count, closing
+    return count, last
 
 
 def _jsonl_line(values: dict[str, Any]) -> str:

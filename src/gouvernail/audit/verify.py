@@ -8,7 +8,8 @@ a head or a signed checkpoint that the records do not match (truncated or rewrit
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Generator, Iterable
+from contextlib import closing
 from dataclasses import dataclass
 from typing import Any
 
@@ -109,16 +110,21 @@ def walk(
     return VerifyResult(True, count, last_seq, seen_checkpoints)
 
 
-def _db_records(database: Database, batch: int = 20_000) -> Iterator[StoredRecord]:
+def _db_records(
+    database: Database, batch: int = 20_000
+) -> Generator[StoredRecord, None, None]:
     columns = [getattr(AuditRecord, name) for name in _COLUMNS]
     with database.engine.connect() as connection:
         result = connection.execution_options(stream_results=True, yield_per=batch).execute(
             select(*columns).order_by(AuditRecord.seq)
         )
-        for row in result:
-            values: list[Any] = list(row)
-            values[1] = format_ts(values[1])
-            yield StoredRecord(*values)
+        try:
+            for row in result:
+                values: list[Any] = list(row)
+                values[1] = format_ts(values[1])
+                yield StoredRecord(*values)
+        finally:
+            result.close()
 
 
 _COLUMNS = (
@@ -138,7 +144,8 @@ def verify_database(
         }
         head = session.get(AuditHead, 1)
         head_seq = head.seq if head is not None else None
-    result = walk(_db_records(database), checkpoints=checkpoints, public_key=public_key)
+    with closing(_db_records(database)) as records:
+        result = walk(records, checkpoints=checkpoints, public_key=public_key)
     if result.ok and head_seq is not None and head_seq != result.last_seq:
         return VerifyResult(
             False, result.records, result.last_seq, result.checkpoints,

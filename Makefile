@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cat pyproject.toml constraints.txt | sha256sum | cut -c1-12)
 export GOUVERNAIL_DATA_DIR ?= var
 
-.PHONY: serve test lint types unit bench clean
+.PHONY: serve test lint types unit bench openapi clean
 
 $(STAMP): pyproject.toml constraints.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -31,6 +31,9 @@ test: lint types unit
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/audit_throughput.py
+
+openapi: $(STAMP)
+	GOUVERNAIL_DATA_DIR=$$(mktemp -d) $(BIN)/gouvernail openapi docs/openapi.json
 
 clean:
 	rm -rf $(VENV) var .coverage .pytest_cache .mypy_cache .ruff_cache

@@ -126,8 +126,11 @@ def redis_url() -> Iterator[str]:
 def make_settings(tmp_path: Path, database_url: str) -> Callable[..., Settings]:
     def make(**overrides: Any) -> Settings:
         values: dict[str, Any] = {
-            "env": "test", "data_dir": tmp_path, "database_url": database_url,
-            "log_json": False, "log_level": "WARNING",
+            "env": "test",
+            "data_dir": tmp_path,
+            "database_url": database_url,
+            "log_json": False,
+            "log_level": "WARNING",
         }
         values.update(overrides)
         return Settings(**values)
@@ -164,8 +167,12 @@ def make_user(rt: Runtime, ctx: AuditContext) -> Callable[..., int]:
 
     def make(username: str, *roles: str, **fields: Any) -> int:
         user = rt.directory.create_user(
-            ctx, username=username, display_name=fields.pop("display_name", username.title()),
-            roles=list(roles), password=PASSWORD, **fields,
+            ctx,
+            username=username,
+            display_name=fields.pop("display_name", username.title()),
+            roles=list(roles),
+            password=PASSWORD,
+            **fields,
         )
         return user.id
 
@@ -177,8 +184,9 @@ def login(client: TestClient) -> Callable[[str], dict[str, str]]:
     """Sign in through the API; return the Authorization header."""
 
     def sign_in(username: str, password: str = PASSWORD) -> dict[str, str]:
-        response = client.post("/api/v1/auth/login",
-                               json={"username": username, "password": password})
+        response = client.post(
+            "/api/v1/auth/login", json={"username": username, "password": password}
+        )
         assert response.status_code == 200, response.text
         client.cookies.clear()
         return {"Authorization": f"Bearer {response.json()['token']}"}

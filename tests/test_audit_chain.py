@@ -42,8 +42,9 @@ def test_records_chain_and_verify(rt: Runtime, ctx: AuditContext) -> None:
     assert result.ok, result.describe()
     assert result.records == 5
     with rt.database.read() as session:
-        rows = session.execute(text("SELECT seq, prev_hash, hash FROM audit_records "
-                                    "ORDER BY seq")).all()
+        rows = session.execute(
+            text("SELECT seq, prev_hash, hash FROM audit_records ORDER BY seq")
+        ).all()
     assert rows[0].prev_hash == "0" * 64
     assert all(rows[i].prev_hash == rows[i - 1].hash for i in range(1, 5))
 
@@ -51,9 +52,11 @@ def test_records_chain_and_verify(rt: Runtime, ctx: AuditContext) -> None:
 def test_update_and_delete_are_refused_by_the_database(rt: Runtime, ctx: AuditContext) -> None:
     fill(rt, ctx, 2)
     export(rt.database, rt.signer, rt.settings.data_dir / "a.jsonl", ExportFormat.JSONL)
-    for statement in ("UPDATE audit_records SET reason = 'x' WHERE seq = 1",
-                      "DELETE FROM audit_records WHERE seq = 2",
-                      "DELETE FROM audit_checkpoints"):
+    for statement in (
+        "UPDATE audit_records SET reason = 'x' WHERE seq = 1",
+        "DELETE FROM audit_records WHERE seq = 2",
+        "DELETE FROM audit_checkpoints",
+    ):
         with pytest.raises(DBAPIError, match="append-only"), rt.database.engine.begin() as conn:
             conn.execute(text(statement))
     assert verify_database(rt.database).ok
@@ -65,9 +68,15 @@ def test_update_and_delete_are_refused_by_the_database(rt: Runtime, ctx: AuditCo
         (["UPDATE audit_records SET reason = 'nothing to see' WHERE seq = 3"], 3, "modified"),
         (["DELETE FROM audit_records WHERE seq = 3"], 3, "missing"),
         # reorder: swap records 2 and 3
-        (["UPDATE audit_records SET seq = 100 WHERE seq = 2",
-          "UPDATE audit_records SET seq = 2 WHERE seq = 3",
-          "UPDATE audit_records SET seq = 3 WHERE seq = 100"], 2, "previous-hash"),
+        (
+            [
+                "UPDATE audit_records SET seq = 100 WHERE seq = 2",
+                "UPDATE audit_records SET seq = 2 WHERE seq = 3",
+                "UPDATE audit_records SET seq = 3 WHERE seq = 100",
+            ],
+            2,
+            "previous-hash",
+        ),
         # truncate the tail: the chain head still says 5
         (["DELETE FROM audit_records WHERE seq = 5"], 5, "chain head"),
     ],
@@ -87,21 +96,40 @@ def test_tampering_is_detected_and_located(
 def _forge(rt: Runtime, seq: int, prev_hash: str) -> str:
     """A well-formed record with a correct self-hash (the attacker knows the algorithm)."""
     stored_ts = "2026-01-01 00:00:00.000000" + ("+00" if rt.database.dialect != "sqlite" else "")
-    values = (seq, "2026-01-01T00:00:00.000000Z", "9", "Mallory", "team.created", "team", "x",
-              None, "{}", "{}", "", "", prev_hash)
+    values = (
+        seq,
+        "2026-01-01T00:00:00.000000Z",
+        "9",
+        "Mallory",
+        "team.created",
+        "team",
+        "x",
+        None,
+        "{}",
+        "{}",
+        "",
+        "",
+        prev_hash,
+    )
     digest = record_hash(values)
-    tamper(rt, "INSERT INTO audit_records (seq, ts, actor_id, actor_name, action, object_type, "
-           "object_id, object_version, old_values, new_values, reason, request_id, prev_hash, "
-           f"hash) VALUES ({seq}, '{stored_ts}', '9', 'Mallory', 'team.created', 'team', 'x', "
-           f"NULL, '{{}}', '{{}}', '', '', '{prev_hash}', '{digest}')")
+    tamper(
+        rt,
+        "INSERT INTO audit_records (seq, ts, actor_id, actor_name, action, object_type, "
+        "object_id, object_version, old_values, new_values, reason, request_id, prev_hash, "
+        f"hash) VALUES ({seq}, '{stored_ts}', '9', 'Mallory', 'team.created', 'team', 'x', "
+        f"NULL, '{{}}', '{{}}', '', '', '{prev_hash}', '{digest}')",
+    )
     return digest
 
 
 def test_inserted_record_is_detected(rt: Runtime, ctx: AuditContext) -> None:
     fill(rt, ctx, 4)
     # make room after #2 by shifting #3 and #4 up, then slip a self-consistent forged #3 in
-    tamper(rt, "UPDATE audit_records SET seq = seq + 10 WHERE seq >= 3",
-           "UPDATE audit_records SET seq = seq - 9 WHERE seq >= 13")
+    tamper(
+        rt,
+        "UPDATE audit_records SET seq = seq + 10 WHERE seq >= 3",
+        "UPDATE audit_records SET seq = seq - 9 WHERE seq >= 13",
+    )
     _forge(rt, 3, "e" * 64)
     result = verify_database(rt.database, rt.signer.public_key)
     assert not result.ok
@@ -114,8 +142,9 @@ def test_appended_forgery_fails_the_signed_checkpoint(rt: Runtime, ctx: AuditCon
     export(rt.database, rt.signer, rt.settings.data_dir / "a.jsonl", ExportFormat.JSONL)
     # rewrite the last record wholesale, re-hashing it: only the signature can tell
     with rt.database.read() as session:
-        prev = session.execute(text("SELECT prev_hash FROM audit_records WHERE seq = 3")
-                               ).scalar_one()
+        prev = session.execute(
+            text("SELECT prev_hash FROM audit_records WHERE seq = 3")
+        ).scalar_one()
     tamper(rt, "DELETE FROM audit_records WHERE seq = 3")
     digest = _forge(rt, 3, prev)
     tamper(rt, f"UPDATE audit_head SET hash = '{digest}'")
@@ -147,8 +176,10 @@ def test_failed_unit_leaves_nothing_and_others_commit(rt: Runtime, ctx: AuditCon
         except GouvernailError as error:
             results[name] = error
 
-    threads = [threading.Thread(target=run, args=("bad", failing)),
-               threading.Thread(target=run, args=("good", ok))]
+    threads = [
+        threading.Thread(target=run, args=("bad", failing)),
+        threading.Thread(target=run, args=("good", ok)),
+    ]
     for thread in threads:
         thread.start()
     for thread in threads:
@@ -171,8 +202,11 @@ def test_concurrent_trails_never_fork_the_chain(rt: Runtime, ctx: AuditContext) 
         for i in range(per_thread):
             trail.record(ctx, ev.TeamCreated(object_id=f"{tag}{i}"))
 
-    threads = [threading.Thread(target=write, args=(trail, f"{name}{n}-"))
-               for trail, name in ((rt.trail, "a"), (other, "b")) for n in range(4)]
+    threads = [
+        threading.Thread(target=write, args=(trail, f"{name}{n}-"))
+        for trail, name in ((rt.trail, "a"), (other, "b"))
+        for n in range(4)
+    ]
     for thread in threads:
         thread.start()
     for thread in threads:
@@ -192,8 +226,13 @@ def test_a_forked_record_is_refused(rt: Runtime, ctx: AuditContext) -> None:
     values.update(seq=3, hash="f" * 64)
     columns = ", ".join(values)
     with pytest.raises(IntegrityError), rt.database.engine.begin() as conn:
-        conn.execute(text(f"INSERT INTO audit_records ({columns}) VALUES "
-                          f"({', '.join(':' + c for c in values)})"), values)
+        conn.execute(
+            text(
+                f"INSERT INTO audit_records ({columns}) VALUES "
+                f"({', '.join(':' + c for c in values)})"
+            ),
+            values,
+        )
     assert verify_database(rt.database).ok
 
 
@@ -205,7 +244,7 @@ def test_secrets_are_refused_in_audit_values() -> None:
 def test_every_event_is_documented() -> None:
     documented = Path("docs/audit-events.md").read_text(encoding="utf-8")
     for cls in ev.event_types():
-        assert cls.__doc__ and cls.__doc__.strip(), cls
+        assert (cls.__doc__ or "").strip(), cls
         assert f"`{cls.action}`" in documented, f"{cls.action} missing from docs/audit-events.md"
 
 
@@ -249,8 +288,9 @@ def test_truncated_export_without_checkpoint_is_untrusted(
     fill(rt, ctx, 4)
     path = tmp_path / "trail.jsonl"
     export(rt.database, rt.signer, path, ExportFormat.JSONL)
-    lines = [line for line in path.read_text(encoding="utf-8").splitlines()
-             if '"seq":4' not in line]
+    lines = [
+        line for line in path.read_text(encoding="utf-8").splitlines() if '"seq":4' not in line
+    ]
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
     result = verify_export(path, rt.signer.public_key)
     assert not result.ok

@@ -9,6 +9,7 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select, text
 from sqlalchemy.exc import DBAPIError
+from tests.conftest import PASSWORD
 
 from gouvernail.audit import SYSTEM, AuditContext
 from gouvernail.audit.models import AuditRecord
@@ -17,7 +18,6 @@ from gouvernail.errors import RateLimitedError
 from gouvernail.identity.models import User
 from gouvernail.runtime import Runtime
 from gouvernail.settings import Settings
-from tests.conftest import PASSWORD
 
 Login = Callable[[str], dict[str, str]]
 MakeUser = Callable[..., int]
@@ -28,8 +28,9 @@ def actions(rt: Runtime) -> list[str]:
         return list(session.scalars(select(AuditRecord.action).order_by(AuditRecord.seq)))
 
 
-def test_sign_in_me_and_sign_out(client: TestClient, make_user: MakeUser, login: Login,
-                                 rt: Runtime) -> None:
+def test_sign_in_me_and_sign_out(
+    client: TestClient, make_user: MakeUser, login: Login, rt: Runtime
+) -> None:
     make_user("alice", "auditor")
     headers = login("alice")
     me = client.get("/api/v1/me", headers=headers).json()
@@ -60,10 +61,16 @@ def test_wrong_password_locks_and_reports_to_security(
     # a security referent unlocks, with a reason
     bob = next(u for u in rt.directory.list_users() if u.username == "bob")
     sec = login("sec")
-    assert client.post(f"/api/v1/users/{bob.id}/unlock", json={"reason": ""},
-                       headers=sec).status_code == 422
-    assert client.post(f"/api/v1/users/{bob.id}/unlock", json={"reason": "called the user"},
-                       headers=sec).status_code == 200
+    assert (
+        client.post(f"/api/v1/users/{bob.id}/unlock", json={"reason": ""}, headers=sec).status_code
+        == 422
+    )
+    assert (
+        client.post(
+            f"/api/v1/users/{bob.id}/unlock", json={"reason": "called the user"}, headers=sec
+        ).status_code
+        == 200
+    )
     login("bob")
 
 
@@ -90,20 +97,26 @@ def test_password_ageing_forces_a_change(
     assert bad.json()["error"]["field"] == "new_password"
     change["new_password"] = "a brand new passphrase"
     assert client.post("/api/v1/auth/password", json=change).status_code == 204
-    assert client.post("/api/v1/auth/login", json={
-        "username": "carol", "password": "a brand new passphrase"}).status_code == 200
+    assert (
+        client.post(
+            "/api/v1/auth/login", json={"username": "carol", "password": "a brand new passphrase"}
+        ).status_code
+        == 200
+    )
 
 
-def test_login_is_throttled_per_client(client: TestClient, make_settings: Callable[..., object],
-                                       rt: Runtime) -> None:
+def test_login_is_throttled_per_client(
+    client: TestClient, make_settings: Callable[..., object], rt: Runtime
+) -> None:
     for _ in range(rt.settings.login_rate_per_minute):
         client.post("/api/v1/auth/login", json={"username": "x", "password": "y"})
     response = client.post("/api/v1/auth/login", json={"username": "x", "password": "y"})
     assert response.status_code == 429
 
 
-def test_api_key_lifecycle(client: TestClient, make_user: MakeUser, login: Login,
-                           rt: Runtime) -> None:
+def test_api_key_lifecycle(
+    client: TestClient, make_user: MakeUser, login: Login, rt: Runtime
+) -> None:
     make_user("dave")
     headers = login("dave")
     created = client.post("/api/v1/keys", json={"name": "notebook"}, headers=headers)
@@ -122,14 +135,16 @@ def test_api_key_lifecycle(client: TestClient, make_user: MakeUser, login: Login
         trail = " ".join(session.execute(text("SELECT new_values FROM audit_records")).scalars())
     assert secret not in stored
     assert secret not in trail
-    revoked = client.post(f"/api/v1/keys/{key['id']}/revoke", json={"reason": "lost laptop"},
-                          headers=headers)
+    revoked = client.post(
+        f"/api/v1/keys/{key['id']}/revoke", json={"reason": "lost laptop"}, headers=headers
+    )
     assert revoked.json()["revoked_reason"] == "lost laptop"
     assert client.get("/api/v1/me", headers=key_auth).status_code == 401
 
 
-def test_expired_key_is_refused(client: TestClient, make_user: MakeUser, rt: Runtime,
-                                ctx: object) -> None:
+def test_expired_key_is_refused(
+    client: TestClient, make_user: MakeUser, rt: Runtime, ctx: object
+) -> None:
     user_id = make_user("erin")
     created = rt.keys.create(AuditContext(SYSTEM), user_id=user_id, name="k", days=1)
     with rt.database.write() as session:
@@ -161,14 +176,19 @@ def test_forbidden_actions_are_refused_audited_and_reported(
     assert sum(n["kind"] == "access_denied" for n in notes) == len(refused)
     # someone else's key cannot be revoked by an employee
     other_key = rt.keys.create(AuditContext(SYSTEM), user_id=other, name="theirs")
-    response = client.post(f"/api/v1/keys/{other_key.key.id}/revoke", json={"reason": "x"},
-                           headers=emp)
+    response = client.post(
+        f"/api/v1/keys/{other_key.key.id}/revoke", json={"reason": "x"}, headers=emp
+    )
     assert response.status_code == 403
 
 
 def test_unauthenticated_calls_are_refused(client: TestClient) -> None:
-    for method, path in (("GET", "/api/v1/me"), ("GET", "/api/v1/users"),
-                         ("POST", "/api/v1/keys"), ("GET", "/api/v1/audit/verify")):
+    for method, path in (
+        ("GET", "/api/v1/me"),
+        ("GET", "/api/v1/users"),
+        ("POST", "/api/v1/keys"),
+        ("GET", "/api/v1/audit/verify"),
+    ):
         response = client.request(method, path)
         assert response.status_code == 401, path
         assert response.json()["error"]["code"] == "unauthenticated"
@@ -179,30 +199,52 @@ def test_admin_manages_users_and_users_are_never_deleted(
 ) -> None:
     make_user("root", "admin")
     admin = login("root")
-    assert client.post("/api/v1/teams", json={"slug": "rd", "name": "R&D"},
-                       headers=admin).status_code == 201
-    assert client.post("/api/v1/teams", json={"slug": "onco", "name": "Oncology", "kind": "team",
-                                              "parent": "rd"}, headers=admin).status_code == 201
-    created = client.post("/api/v1/users", json={
-        "username": "fanny", "display_name": "Fanny Dupont", "team": "onco",
-        "roles": ["data_owner"], "password": "initial passphrase 1"}, headers=admin)
+    assert (
+        client.post("/api/v1/teams", json={"slug": "rd", "name": "R&D"}, headers=admin).status_code
+        == 201
+    )
+    assert (
+        client.post(
+            "/api/v1/teams",
+            json={"slug": "onco", "name": "Oncology", "kind": "team", "parent": "rd"},
+            headers=admin,
+        ).status_code
+        == 201
+    )
+    created = client.post(
+        "/api/v1/users",
+        json={
+            "username": "fanny",
+            "display_name": "Fanny Dupont",
+            "team": "onco",
+            "roles": ["data_owner"],
+            "password": "initial passphrase 1",
+        },
+        headers=admin,
+    )
     assert created.status_code == 201, created.text
     fanny = created.json()
     assert fanny["must_change_password"] is True
-    duplicate = client.post("/api/v1/users", json={"username": "fanny", "display_name": "F"},
-                            headers=admin)
+    duplicate = client.post(
+        "/api/v1/users", json={"username": "fanny", "display_name": "F"}, headers=admin
+    )
     assert duplicate.status_code == 409
     assert duplicate.json()["error"]["field"] == "username"
-    bad_role = client.patch(f"/api/v1/users/{fanny['id']}",
-                            json={"roles": ["pope"], "reason": "r"}, headers=admin)
+    bad_role = client.patch(
+        f"/api/v1/users/{fanny['id']}", json={"roles": ["pope"], "reason": "r"}, headers=admin
+    )
     assert bad_role.status_code == 400
-    patched = client.patch(f"/api/v1/users/{fanny['id']}", json={
-        "display_name": "Fanny Martin", "reason": "married"}, headers=admin).json()
+    patched = client.patch(
+        f"/api/v1/users/{fanny['id']}",
+        json={"display_name": "Fanny Martin", "reason": "married"},
+        headers=admin,
+    ).json()
     assert patched["display_name"] == "Fanny Martin"
     assert patched["version"] == 2
     key = rt.keys.create(AuditContext(SYSTEM), user_id=fanny["id"], name="k")
-    gone = client.post(f"/api/v1/users/{fanny['id']}/deactivate", json={"reason": "left"},
-                       headers=admin).json()
+    gone = client.post(
+        f"/api/v1/users/{fanny['id']}/deactivate", json={"reason": "left"}, headers=admin
+    ).json()
     assert gone["is_active"] is False
     assert rt.keys.get(key.key.id).revoked_at is not None
     assert client.delete(f"/api/v1/users/{fanny['id']}", headers=admin).status_code == 405
@@ -211,8 +253,9 @@ def test_admin_manages_users_and_users_are_never_deleted(
         conn.execute(text(f"DELETE FROM users WHERE id = {fanny['id']}"))
     with pytest.raises(DBAPIError), rt.database.engine.begin() as conn:
         conn.execute(text(f"UPDATE users SET username = 'x' WHERE id = {fanny['id']}"))
-    again = client.post("/api/v1/users", json={"username": "fanny", "display_name": "New Fanny"},
-                        headers=admin)
+    again = client.post(
+        "/api/v1/users", json={"username": "fanny", "display_name": "New Fanny"}, headers=admin
+    )
     assert again.status_code == 409
 
 
@@ -227,8 +270,14 @@ def test_admin_manages_users_and_users_are_never_deleted(
         ({"slug": "x" * 100, "name": "x"}, "slug"),
     ],
 )
-def test_bad_team_input_is_explained(client: TestClient, make_user: MakeUser, login: Login,
-                                     rt: Runtime, body: dict[str, str], field: str) -> None:
+def test_bad_team_input_is_explained(
+    client: TestClient,
+    make_user: MakeUser,
+    login: Login,
+    rt: Runtime,
+    body: dict[str, str],
+    field: str,
+) -> None:
     make_user("root", "admin")
     admin = login("root")
     before = len(actions(rt))

@@ -54,9 +54,7 @@ class RequestContext:
             nonlocal status
             if message["type"] == "http.response.start":
                 status = message["status"]
-                message.setdefault("headers", []).append(
-                    (b"x-request-id", request_id.encode())
-                )
+                message.setdefault("headers", []).append((b"x-request-id", request_id.encode()))
             await send(message)
 
         with structlog.contextvars.bound_contextvars(request_id=request_id):
@@ -68,8 +66,13 @@ class RequestContext:
                 metrics = self.runtime.metrics
                 metrics.http_requests.labels(scope["method"], route, str(status)).inc()
                 metrics.http_duration.labels(scope["method"], route).observe(elapsed)
-                log.info("http", method=scope["method"], route=route, status=status,
-                         ms=round(elapsed * 1000, 2))
+                log.info(
+                    "http",
+                    method=scope["method"],
+                    route=route,
+                    status=status,
+                    ms=round(elapsed * 1000, 2),
+                )
 
 
 def _install_error_handlers(app: FastAPI) -> None:
@@ -80,8 +83,9 @@ def _install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(RequestValidationError)
     async def validation_error(_: Request, error: RequestValidationError) -> JSONResponse:
         first = error.errors()[0]
-        location = [str(part) for part in first.get("loc", ()) if part not in ("body", "query",
-                                                                               "path")]
+        location = [
+            str(part) for part in first.get("loc", ()) if part not in ("body", "query", "path")
+        ]
         field = ".".join(location) or None
         message = f"{field}: {first.get('msg')}" if field else str(first.get("msg"))
         return JSONResponse(error_body("invalid_input", message, field), 422)
@@ -89,8 +93,11 @@ def _install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(StarletteHTTPException)
     async def http_error(_: Request, error: StarletteHTTPException) -> JSONResponse:
         code = {404: "not_found", 405: "method_not_allowed"}.get(error.status_code, "http_error")
-        return JSONResponse(error_body(code, str(error.detail)), error.status_code,
-                            headers=getattr(error, "headers", None))
+        return JSONResponse(
+            error_body(code, str(error.detail)),
+            error.status_code,
+            headers=getattr(error, "headers", None),
+        )
 
     @app.exception_handler(Exception)
     async def unexpected(request: Request, error: Exception) -> JSONResponse:
@@ -111,8 +118,9 @@ def create_app(settings: Settings, runtime: Runtime | None = None) -> FastAPI:
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
         rt.trail.start()
-        log.info("started", version=__version__, env=settings.env.value,
-                 database=rt.database.dialect)
+        log.info(
+            "started", version=__version__, env=settings.env.value, database=rt.database.dialect
+        )
         yield
         if owned:
             rt.close()
@@ -127,8 +135,17 @@ def create_app(settings: Settings, runtime: Runtime | None = None) -> FastAPI:
     )
     app.state.runtime = rt
     _install_error_handlers(app)
-    for module in (health, auth, oidc, directory, keys, audit, charter, signature_routes,
-                   notifications):
+    for module in (
+        health,
+        auth,
+        oidc,
+        directory,
+        keys,
+        audit,
+        charter,
+        signature_routes,
+        notifications,
+    ):
         app.include_router(module.router)
     app.add_middleware(
         SessionMiddleware,  # holds only the OpenID Connect state and nonce between redirects

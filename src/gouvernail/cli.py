@@ -40,8 +40,14 @@ team_app = typer.Typer(help="Teams, departments and business units.", no_args_is
 key_app = typer.Typer(help="API keys (shown once, stored hashed).", no_args_is_help=True)
 audit_app = typer.Typer(help="The tamper-evident audit trail.", no_args_is_help=True)
 charter_app = typer.Typer(help="The acceptable-use charter.", no_args_is_help=True)
-for sub, name in ((db_app, "db"), (user_app, "user"), (team_app, "team"), (key_app, "key"),
-                  (audit_app, "audit"), (charter_app, "charter")):
+for sub, name in (
+    (db_app, "db"),
+    (user_app, "user"),
+    (team_app, "team"),
+    (key_app, "key"),
+    (audit_app, "audit"),
+    (charter_app, "charter"),
+):
     app.add_typer(sub, name=name)
 
 out = Console()
@@ -100,14 +106,20 @@ def serve(
     except ValueError as error:
         err.print(f"[red]refusing to start:[/red] {error}")
         raise typer.Exit(2) from None
-    uvicorn.run(create_app(settings), host=host or settings.host, port=port or settings.port,
-                log_level="warning", access_log=False)
+    uvicorn.run(
+        create_app(settings),
+        host=host or settings.host,
+        port=port or settings.port,
+        log_level="warning",
+        access_log=False,
+    )
 
 
 @app.command()
 def bootstrap(
-    charter: Annotated[Path | None, typer.Option(
-        help="Charter YAML to load and put in force if none is in force.")] = None,
+    charter: Annotated[
+        Path | None, typer.Option(help="Charter YAML to load and put in force if none is in force.")
+    ] = None,
 ) -> None:
     """Prepare a fresh installation: migrate the database, load and activate the charter if
     none is in force, and create an 'admin' account if there is no user (its one-time password
@@ -117,17 +129,43 @@ def bootstrap(
         ctx = console_context()
         if charter is not None and rt.charters.active() is None:
             draft = rt.charters.load_file(ctx, charter)
-            rt.charters.activate(ctx, draft.id, reason=f"bootstrap from {charter.name}",
-                                 require_approval=False)
+            rt.charters.activate(
+                ctx, draft.id, reason=f"bootstrap from {charter.name}", require_approval=False
+            )
             out.print(f"charter {draft.number} loaded and in force")
         if not rt.directory.list_users():
             password = secrets.token_urlsafe(12)
-            rt.directory.create_user(ctx, username="admin", display_name="Administrator",
-                                     roles=["admin"], password=password,
-                                     must_change_password=True)
-            out.print(f"created user [bold]admin[/bold] with one-time password "
-                      f"[bold]{password}[/bold] (change it at first sign-in: "
-                      "POST /api/v1/auth/password)")
+            rt.directory.create_user(
+                ctx,
+                username="admin",
+                display_name="Administrator",
+                roles=["admin"],
+                password=password,
+                must_change_password=True,
+            )
+            out.print(
+                f"created user [bold]admin[/bold] with one-time password "
+                f"[bold]{password}[/bold] (change it at first sign-in: "
+                "POST /api/v1/auth/password)"
+            )
+
+
+@app.command("openapi")
+def openapi_spec(
+    path: Annotated[Path, typer.Argument(help="Where to write the OpenAPI JSON.")],
+) -> None:
+    """Write the OpenAPI description of the API (the API reference)."""
+    import json
+
+    from gouvernail.app import create_app
+
+    application = create_app(Settings())
+    try:
+        spec = application.openapi()
+    finally:
+        application.state.runtime.close()
+    path.write_text(json.dumps(spec, indent=1, sort_keys=True) + "\n", encoding="utf-8")
+    out.print(f"OpenAPI written to {path}")
 
 
 @app.command("config")
@@ -172,8 +210,9 @@ def team_add(
 ) -> None:
     """Create a team."""
     with runtime() as rt:
-        team = rt.directory.create_team(console_context(), slug=slug, name=name, kind=kind,
-                                        parent=parent)
+        team = rt.directory.create_team(
+            console_context(), slug=slug, name=name, kind=kind, parent=parent
+        )
         out.print(f"team {team.slug} created (id {team.id})")
 
 
@@ -197,17 +236,25 @@ def user_add(
     email: Annotated[str | None, typer.Option(help="E-mail address.")] = None,
     team: Annotated[str | None, typer.Option(help="Team slug.")] = None,
     role: Annotated[list[str] | None, typer.Option(help="Role (repeatable).")] = None,
-    password_stdin: Annotated[bool, typer.Option(
-        "--password-stdin", help="Read the password from standard input.")] = False,
-    no_password: Annotated[bool, typer.Option(
-        "--no-password", help="No local password (single sign-on only).")] = False,
+    password_stdin: Annotated[
+        bool, typer.Option("--password-stdin", help="Read the password from standard input.")
+    ] = False,
+    no_password: Annotated[
+        bool, typer.Option("--no-password", help="No local password (single sign-on only).")
+    ] = False,
 ) -> None:
     """Create a user. The password must be changed at first sign-in."""
     password = None if no_password else _read_password("password", password_stdin)
     with runtime() as rt:
         user = rt.directory.create_user(
-            console_context(), username=username, display_name=name, email=email, team=team,
-            roles=role or [], password=password, must_change_password=password is not None,
+            console_context(),
+            username=username,
+            display_name=name,
+            email=email,
+            team=team,
+            roles=role or [],
+            password=password,
+            must_change_password=password is not None,
         )
         out.print(f"user {user.username} created (id {user.id}, roles {user.roles or '-'})")
 
@@ -223,8 +270,14 @@ def user_list(
             status = "active" if user.is_active else "deactivated"
             if user.locked_until:
                 status += f", locked until {user.locked_until:%Y-%m-%d %H:%M} UTC"
-            table.add_row(str(user.id), user.username, user.display_name, user.team_slug or "",
-                          ", ".join(user.roles), status)
+            table.add_row(
+                str(user.id),
+                user.username,
+                user.display_name,
+                user.team_slug or "",
+                ", ".join(user.roles),
+                status,
+            )
         out.print(table)
 
 
@@ -265,9 +318,11 @@ def key_create(
         if owner is None:
             raise GouvernailError(f"no user {username!r}", field="username")
         created = rt.keys.create(console_context(), user_id=owner.id, name=name, days=days)
-        out.print(f"key {created.key.prefix} (id {created.key.id}) expires "
-                  f"{created.key.expires_at:%Y-%m-%d}; secret, shown once:")
-        print(created.secret)  # noqa: T201 - plain, for piping
+        out.print(
+            f"key {created.key.prefix} (id {created.key.id}) expires "
+            f"{created.key.expires_at:%Y-%m-%d}; secret, shown once:"
+        )
+        print(created.secret)
 
 
 @key_app.command("list")
@@ -282,8 +337,15 @@ def key_list(
                 continue
             status = f"revoked: {key.revoked_reason}" if key.revoked_at else "active"
             last = f"{key.last_used_at:%Y-%m-%d %H:%M}" if key.last_used_at else "never"
-            table.add_row(str(key.id), key.prefix, key.name, key.username,
-                          f"{key.expires_at:%Y-%m-%d}", status, last)
+            table.add_row(
+                str(key.id),
+                key.prefix,
+                key.name,
+                key.username,
+                f"{key.expires_at:%Y-%m-%d}",
+                status,
+                last,
+            )
         out.print(table)
 
 
@@ -303,10 +365,13 @@ def key_revoke(
 
 @audit_app.command("verify")
 def audit_verify(
-    export_file: Annotated[Path | None, typer.Option(
-        "--export", help="Verify this exported file offline instead of the database.")] = None,
-    public_key: Annotated[Path | None, typer.Option(
-        help="PEM public key that signed the export's checkpoints.")] = None,
+    export_file: Annotated[
+        Path | None,
+        typer.Option("--export", help="Verify this exported file offline instead of the database."),
+    ] = None,
+    public_key: Annotated[
+        Path | None, typer.Option(help="PEM public key that signed the export's checkpoints.")
+    ] = None,
 ) -> None:
     """Verify the hash chain and the signed checkpoints; name the first broken record.
 
@@ -332,8 +397,10 @@ def audit_verify(
 @audit_app.command("export")
 def audit_export(
     path: Annotated[Path, typer.Argument(help="File to write (.jsonl or .csv).")],
-    fmt: Annotated[ExportFormat | None, typer.Option(
-        "--format", help="jsonl or csv (default: from the file name).")] = None,
+    fmt: Annotated[
+        ExportFormat | None,
+        typer.Option("--format", help="jsonl or csv (default: from the file name)."),
+    ] = None,
 ) -> None:
     """Export the whole trail with its signed checkpoints (CSV: checkpoints in
     FILE.checkpoints.jsonl). Verify it with 'gouvernail audit verify --export'."""
@@ -342,19 +409,29 @@ def audit_export(
         from gouvernail.audit import events as ev
 
         count, closing = export(rt.database, rt.signer, path, chosen)
-        rt.trail.record(console_context(), ev.AuditExported(
-            object_id="audit", new={"format": chosen.value, "records": count,
-                                    "up_to_seq": closing.seq if closing else 0, "file": path.name},
-        ))
-        out.print(f"{count} records written to {path}"
-                  + (f", closing checkpoint #{closing.seq}" if closing else ""))
+        rt.trail.record(
+            console_context(),
+            ev.AuditExported(
+                object_id="audit",
+                new={
+                    "format": chosen.value,
+                    "records": count,
+                    "up_to_seq": closing.seq if closing else 0,
+                    "file": path.name,
+                },
+            ),
+        )
+        out.print(
+            f"{count} records written to {path}"
+            + (f", closing checkpoint #{closing.seq}" if closing else "")
+        )
 
 
 @audit_app.command("public-key")
 def audit_public_key() -> None:
     """Print the PEM public key that auditors use to verify exports offline."""
     with runtime() as rt:
-        print(public_key_pem(rt.signer.public_key), end="")  # noqa: T201
+        print(public_key_pem(rt.signer.public_key), end="")
 
 
 # --- charter --------------------------------------------------------------------------------------
@@ -363,9 +440,13 @@ def audit_public_key() -> None:
 @charter_app.command("load")
 def charter_load(
     path: Annotated[Path, typer.Argument(help="YAML with number, title, body, rules.")],
-    activate: Annotated[bool, typer.Option(
-        help="Put it in force at once, without the approval signature (bootstrap only; "
-        "recorded as such).")] = False,
+    activate: Annotated[
+        bool,
+        typer.Option(
+            help="Put it in force at once, without the approval signature (bootstrap only; "
+            "recorded as such)."
+        ),
+    ] = False,
     reason: Annotated[str, typer.Option(help="Why (kept in the audit trail).")] = "loaded",
 ) -> None:
     """Draft a charter version from a YAML file."""
@@ -373,8 +454,7 @@ def charter_load(
         draft = rt.charters.load_file(console_context(), path)
         out.print(f"charter {draft.number} drafted (id {draft.id})")
         if activate:
-            rt.charters.activate(console_context(), draft.id, reason=reason,
-                                 require_approval=False)
+            rt.charters.activate(console_context(), draft.id, reason=reason, require_approval=False)
             out.print(f"charter {draft.number} is in force")
 
 
@@ -384,8 +464,13 @@ def charter_list() -> None:
     with runtime() as rt:
         table = Table("id", "number", "title", "status", "revision")
         for version in rt.charters.list():
-            table.add_row(str(version.id), version.number, version.title, version.status,
-                          str(version.revision))
+            table.add_row(
+                str(version.id),
+                version.number,
+                version.title,
+                version.status,
+                str(version.revision),
+            )
         out.print(table)
 
 

@@ -49,7 +49,8 @@ class Runtime:
         )
         metrics = Metrics()
         trail = AuditTrail(
-            database, signer,
+            database,
+            signer,
             checkpoint_interval=settings.audit_checkpoint_interval,
             batch_max=settings.audit_batch_max,
             on_commit=metrics.audit_committed,
@@ -58,9 +59,7 @@ class Runtime:
             min_length=settings.password_min_length,
             max_age_days=settings.password_max_age_days,
         )
-        limiter = MovingWindowRateLimiter(
-            storage_from_string(settings.redis_url or "memory://")
-        )
+        limiter = MovingWindowRateLimiter(storage_from_string(settings.redis_url or "memory://"))
         authenticator = Authenticator(database, trail, passwords, settings, limiter)
         signatures = Signatures(database, trail, passwords, authenticator)
         return cls(

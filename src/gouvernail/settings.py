@@ -114,7 +114,7 @@ class Settings(BaseSettings):
         90, ge=1, le=3650, description="Default lifetime of a new API key."
     )
 
-    oidc: OidcSettings = Field(default_factory=OidcSettings)  # type: ignore[arg-type]
+    oidc: OidcSettings = Field(default_factory=OidcSettings)
 
     @classmethod
     def settings_customise_sources(

@@ -54,15 +54,23 @@ class VerifyOut(BaseModel):
 
 @router.get("/records")
 def list_records(
-    _: Annotated[Principal, Depends(Require("audit", "read"))], runtime: Rt,
-    action: str | None = None, object_type: str | None = None, object_id: str | None = None,
-    actor_id: str | None = None, after_seq: Annotated[int, Query(ge=0)] = 0,
+    _: Annotated[Principal, Depends(Require("audit", "read"))],
+    runtime: Rt,
+    action: str | None = None,
+    object_type: str | None = None,
+    object_id: str | None = None,
+    actor_id: str | None = None,
+    after_seq: Annotated[int, Query(ge=0)] = 0,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
 ) -> list[AuditRecordOut]:
     """Records in sequence order, filtered; page with ``after_seq``."""
     query = select(AuditRecord).where(AuditRecord.seq > after_seq)
-    for column, value in ((AuditRecord.action, action), (AuditRecord.object_type, object_type),
-                          (AuditRecord.object_id, object_id), (AuditRecord.actor_id, actor_id)):
+    for column, value in (
+        (AuditRecord.action, action),
+        (AuditRecord.object_type, object_type),
+        (AuditRecord.object_id, object_id),
+        (AuditRecord.actor_id, actor_id),
+    ):
         if value is not None:
             query = query.where(column == value)
     with runtime.database.read() as session:
@@ -71,15 +79,17 @@ def list_records(
 
 
 @router.get("/verify")
-def verify(
-    _: Annotated[Principal, Depends(Require("audit", "verify"))], runtime: Rt
-) -> VerifyOut:
+def verify(_: Annotated[Principal, Depends(Require("audit", "verify"))], runtime: Rt) -> VerifyOut:
     """Verify the whole chain, its head and its signed checkpoints."""
     result = verify_database(runtime.database, runtime.signer.public_key)
     return VerifyOut(
-        ok=result.ok, records=result.records, last_seq=result.last_seq,
-        checkpoints=result.checkpoints, first_broken_seq=result.first_broken_seq,
-        problem=result.problem, summary=result.describe(),
+        ok=result.ok,
+        records=result.records,
+        last_seq=result.last_seq,
+        checkpoints=result.checkpoints,
+        first_broken_seq=result.first_broken_seq,
+        problem=result.problem,
+        summary=result.describe(),
     )
 
 
@@ -92,17 +102,25 @@ def public_key(_: Annotated[Principal, Depends(Require("audit", "read"))], runti
 @router.get("/export", response_class=FileResponse)
 def export_trail(
     request: Request,
-    principal: Annotated[Principal, Depends(Require("audit", "export"))], runtime: Rt,
-    format: ExportFormat = ExportFormat.JSONL,  # noqa: A002 - the public parameter name
+    principal: Annotated[Principal, Depends(Require("audit", "export"))],
+    runtime: Rt,
+    format: ExportFormat = ExportFormat.JSONL,
 ) -> FileResponse:
     """Download the trail: JSONL (self-contained) or a ZIP of CSV plus its checkpoints."""
     workdir = Path(tempfile.mkdtemp(prefix="gouvernail-export-"))
     target = workdir / f"audit.{format.value}"
     count, closing = export(runtime.database, runtime.signer, target, format)
-    runtime.trail.record(audit_context(request, principal), ev.AuditExported(
-        object_id="audit", new={"format": format.value, "records": count,
-                                "up_to_seq": closing.seq if closing else 0},
-    ))
+    runtime.trail.record(
+        audit_context(request, principal),
+        ev.AuditExported(
+            object_id="audit",
+            new={
+                "format": format.value,
+                "records": count,
+                "up_to_seq": closing.seq if closing else 0,
+            },
+        ),
+    )
     if format is ExportFormat.CSV:
         bundle = workdir / "audit-csv.zip"
         with zipfile.ZipFile(bundle, "w", zipfile.ZIP_DEFLATED) as archive:
@@ -110,7 +128,8 @@ def export_trail(
             archive.write(sidecar(target), sidecar(target).name)
         target = bundle
     return FileResponse(
-        target, filename=target.name,
+        target,
+        filename=target.name,
         background=BackgroundTask(_remove_tree, workdir),
     )
 

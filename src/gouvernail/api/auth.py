@@ -43,7 +43,10 @@ def login(body: LoginIn, request: Request, response: Response, runtime: Rt) -> L
         body.username, body.password, client=client_of(request), request_id=request_id(request)
     )
     response.set_cookie(
-        SESSION_COOKIE, signed.token, httponly=True, samesite="lax",
+        SESSION_COOKIE,
+        signed.token,
+        httponly=True,
+        samesite="lax",
         secure=runtime.settings.env is Environment.PROD,
         max_age=runtime.settings.session_hours * 3600,
     )
@@ -61,8 +64,11 @@ def logout(principal: CurrentUser, request: Request, response: Response, runtime
 def change_password(body: PasswordChangeIn, request: Request, runtime: Rt) -> None:
     """Change your own password (also the way out of an expired password)."""
     runtime.authenticator.change_password(
-        body.username, body.current_password, body.new_password,
-        client=client_of(request), request_id=request_id(request),
+        body.username,
+        body.current_password,
+        body.new_password,
+        client=client_of(request),
+        request_id=request_id(request),
     )
 
 

@@ -45,31 +45,46 @@ def get_version(
 
 @router.post("/versions", status_code=201)
 def draft_version(
-    body: CharterIn, request: Request,
-    principal: Annotated[Principal, Depends(Require("charter", "draft"))], runtime: Rt,
+    body: CharterIn,
+    request: Request,
+    principal: Annotated[Principal, Depends(Require("charter", "draft"))],
+    runtime: Rt,
 ) -> CharterView:
     return runtime.charters.draft(
-        audit_context(request, principal), number=body.number, title=body.title,
-        body=body.body, rules=body.rules,
+        audit_context(request, principal),
+        number=body.number,
+        title=body.title,
+        body=body.body,
+        rules=body.rules,
     )
 
 
 @router.patch("/versions/{charter_id}")
 def revise_version(
-    charter_id: int, body: CharterPatch, request: Request,
-    principal: Annotated[Principal, Depends(Require("charter", "draft"))], runtime: Rt,
+    charter_id: int,
+    body: CharterPatch,
+    request: Request,
+    principal: Annotated[Principal, Depends(Require("charter", "draft"))],
+    runtime: Rt,
 ) -> CharterView:
     """Edit a draft; its revision goes up and earlier signatures no longer bind it."""
     return runtime.charters.revise(
-        audit_context(request, principal), charter_id, reason=body.reason, title=body.title,
-        body=body.body, rules=body.rules,
+        audit_context(request, principal),
+        charter_id,
+        reason=body.reason,
+        title=body.title,
+        body=body.body,
+        rules=body.rules,
     )
 
 
 @router.post("/versions/{charter_id}/activate")
 def activate_version(
-    charter_id: int, body: Reason, request: Request,
-    principal: Annotated[Principal, Depends(Require("charter", "activate"))], runtime: Rt,
+    charter_id: int,
+    body: Reason,
+    request: Request,
+    principal: Annotated[Principal, Depends(Require("charter", "activate"))],
+    runtime: Rt,
 ) -> CharterView:
     """Put a draft in force; refused without an 'approved' signature on its current revision."""
     return runtime.charters.activate(
@@ -79,8 +94,10 @@ def activate_version(
 
 @router.post("/accept", status_code=201)
 def accept(
-    body: AcceptIn, request: Request,
-    principal: Annotated[Principal, Depends(Require("charter", "accept"))], runtime: Rt,
+    body: AcceptIn,
+    request: Request,
+    principal: Annotated[Principal, Depends(Require("charter", "accept"))],
+    runtime: Rt,
 ) -> SignatureView:
     """Accept the charter in force: an electronic signature (password or fresh SSO)."""
     return runtime.charters.accept(

@@ -82,12 +82,22 @@ def enforce(
     route = f"{request.method} {request.url.path}"
 
     def work(tx: Tx) -> None:
-        tx.emit(ev.AccessDenied(object_id=route[:64], new={
-            "resource": resource, "action": action, "roles": list(principal.roles),
-            "reason": decision.reason,
-        }))
-        security.report(tx.session, "access_denied",
-                        f"{principal.username} was refused {route}: {decision.reason}")
+        tx.emit(
+            ev.AccessDenied(
+                object_id=route[:64],
+                new={
+                    "resource": resource,
+                    "action": action,
+                    "roles": list(principal.roles),
+                    "reason": decision.reason,
+                },
+            )
+        )
+        security.report(
+            tx.session,
+            "access_denied",
+            f"{principal.username} was refused {route}: {decision.reason}",
+        )
 
     runtime.trail.run(AuditContext(principal.actor, request_id(request)), work)
     raise ForbiddenError(f"you may not {action} {resource}: {decision.reason}")

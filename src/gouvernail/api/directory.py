@@ -24,19 +24,25 @@ def list_teams(
 
 @router.post("/teams", status_code=201)
 def create_team(
-    body: TeamIn, request: Request,
-    principal: Annotated[Principal, Depends(Require("teams", "create"))], runtime: Rt,
+    body: TeamIn,
+    request: Request,
+    principal: Annotated[Principal, Depends(Require("teams", "create"))],
+    runtime: Rt,
 ) -> TeamView:
     """Create a team under an optional parent."""
     return runtime.directory.create_team(
-        audit_context(request, principal), slug=body.slug, name=body.name, kind=body.kind,
+        audit_context(request, principal),
+        slug=body.slug,
+        name=body.name,
+        kind=body.kind,
         parent=body.parent,
     )
 
 
 @router.get("/users")
 def list_users(
-    _: Annotated[Principal, Depends(Require("users", "read"))], runtime: Rt,
+    _: Annotated[Principal, Depends(Require("users", "read"))],
+    runtime: Rt,
     include_inactive: bool = True,
 ) -> list[UserView]:
     """Every user, deactivated ones included unless asked otherwise."""
@@ -45,14 +51,21 @@ def list_users(
 
 @router.post("/users", status_code=201)
 def create_user(
-    body: UserIn, request: Request,
-    principal: Annotated[Principal, Depends(Require("users", "create"))], runtime: Rt,
+    body: UserIn,
+    request: Request,
+    principal: Annotated[Principal, Depends(Require("users", "create"))],
+    runtime: Rt,
 ) -> UserView:
     """Create a local user. With a password, the user must change it at first sign-in."""
     return runtime.directory.create_user(
-        audit_context(request, principal), username=body.username,
-        display_name=body.display_name, email=body.email, team=body.team, roles=body.roles,
-        password=body.password, must_change_password=body.password is not None,
+        audit_context(request, principal),
+        username=body.username,
+        display_name=body.display_name,
+        email=body.email,
+        team=body.team,
+        roles=body.roles,
+        password=body.password,
+        must_change_password=body.password is not None,
     )
 
 
@@ -65,20 +78,31 @@ def get_user(
 
 @router.patch("/users/{user_id}")
 def update_user(
-    user_id: int, body: UserPatch, request: Request,
-    principal: Annotated[Principal, Depends(Require("users", "update"))], runtime: Rt,
+    user_id: int,
+    body: UserPatch,
+    request: Request,
+    principal: Annotated[Principal, Depends(Require("users", "update"))],
+    runtime: Rt,
 ) -> UserView:
     """Change a user's printed name, e-mail, team or roles (never the username)."""
     return runtime.directory.update_user(
-        audit_context(request, principal), user_id, reason=body.reason,
-        display_name=body.display_name, email=body.email, team=body.team, roles=body.roles,
+        audit_context(request, principal),
+        user_id,
+        reason=body.reason,
+        display_name=body.display_name,
+        email=body.email,
+        team=body.team,
+        roles=body.roles,
     )
 
 
 @router.post("/users/{user_id}/deactivate")
 def deactivate_user(
-    user_id: int, body: Reason, request: Request,
-    principal: Annotated[Principal, Depends(Require("users", "deactivate"))], runtime: Rt,
+    user_id: int,
+    body: Reason,
+    request: Request,
+    principal: Annotated[Principal, Depends(Require("users", "deactivate"))],
+    runtime: Rt,
 ) -> UserView:
     """Deactivate a user: sessions and keys end at once. Users are never deleted."""
     return runtime.directory.set_active(
@@ -88,8 +112,11 @@ def deactivate_user(
 
 @router.post("/users/{user_id}/reactivate")
 def reactivate_user(
-    user_id: int, body: Reason, request: Request,
-    principal: Annotated[Principal, Depends(Require("users", "deactivate"))], runtime: Rt,
+    user_id: int,
+    body: Reason,
+    request: Request,
+    principal: Annotated[Principal, Depends(Require("users", "deactivate"))],
+    runtime: Rt,
 ) -> UserView:
     return runtime.directory.set_active(
         audit_context(request, principal), user_id, active=True, reason=body.reason
@@ -98,8 +125,11 @@ def reactivate_user(
 
 @router.post("/users/{user_id}/unlock")
 def unlock_user(
-    user_id: int, body: Reason, request: Request,
-    principal: Annotated[Principal, Depends(Require("users", "unlock"))], runtime: Rt,
+    user_id: int,
+    body: Reason,
+    request: Request,
+    principal: Annotated[Principal, Depends(Require("users", "unlock"))],
+    runtime: Rt,
 ) -> UserView:
     """Unlock an account locked after failed sign-ins."""
     return runtime.directory.unlock(audit_context(request, principal), user_id, reason=body.reason)
@@ -107,8 +137,11 @@ def unlock_user(
 
 @router.post("/users/{user_id}/password")
 def set_password(
-    user_id: int, body: PasswordSetIn, request: Request,
-    principal: Annotated[Principal, Depends(Require("users", "update"))], runtime: Rt,
+    user_id: int,
+    body: PasswordSetIn,
+    request: Request,
+    principal: Annotated[Principal, Depends(Require("users", "update"))],
+    runtime: Rt,
 ) -> UserView:
     """Set a temporary password; the user must change it at next sign-in."""
     return runtime.directory.set_password(

@@ -27,11 +27,15 @@ def readiness(runtime: Rt) -> dict[str, str]:
             session.execute(text("SELECT 1"))
         current, head = migrate.status(runtime.database)
     except Exception as error:  # report, never crash the probe
-        raise GouvernailError(f"database unavailable: {type(error).__name__}",
-                              code="not_ready", status=503) from None
+        raise GouvernailError(
+            f"database unavailable: {type(error).__name__}", code="not_ready", status=503
+        ) from None
     if current != head:
-        raise GouvernailError(f"schema at {current}, expected {head}: run gouvernail db upgrade",
-                              code="not_ready", status=503)
+        raise GouvernailError(
+            f"schema at {current}, expected {head}: run gouvernail db upgrade",
+            code="not_ready",
+            status=503,
+        )
     if not runtime.trail.running:
         raise GouvernailError("the audit writer is not running", code="not_ready", status=503)
     return {"status": "ready", "schema": str(current)}

@@ -23,15 +23,15 @@ def list_keys(
 
 
 @router.post("/keys", status_code=201)
-def create_key(
-    body: KeyIn, request: Request, principal: CurrentUser, runtime: Rt
-) -> CreatedApiKey:
+def create_key(body: KeyIn, request: Request, principal: CurrentUser, runtime: Rt) -> CreatedApiKey:
     """Create a key. The secret is in this response only: it is stored hashed."""
     owner = body.user_id or principal.user_id
     action = "manage_own" if owner == principal.user_id else "manage_any"
     enforce(runtime, request, principal, "keys", action)
     return runtime.keys.create(
-        audit_context(request, principal), user_id=owner, name=body.name,
+        audit_context(request, principal),
+        user_id=owner,
+        name=body.name,
         days=body.expires_in_days,
     )
 

@@ -27,12 +27,15 @@ class NotificationOut(BaseModel):
 @router.get("/notifications")
 def my_notifications(
     principal: Annotated[Principal, Depends(Require("notifications", "read_own"))],
-    runtime: Rt, limit: Annotated[int, Query(ge=1, le=500)] = 100,
+    runtime: Rt,
+    limit: Annotated[int, Query(ge=1, le=500)] = 100,
 ) -> list[NotificationOut]:
     """Your newest notifications first."""
     with runtime.database.read() as session:
         rows = session.scalars(
-            select(Notification).where(Notification.user_id == principal.user_id)
-            .order_by(Notification.id.desc()).limit(limit)
+            select(Notification)
+            .where(Notification.user_id == principal.user_id)
+            .order_by(Notification.id.desc())
+            .limit(limit)
         )
         return [NotificationOut.model_validate(r, from_attributes=True) for r in rows]

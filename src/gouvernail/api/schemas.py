@@ -67,7 +67,8 @@ class SignIn(Strict):
     meaning: str = Field(description="authored, reviewed, approved, rejected or accepted")
     reason: str = Field("", max_length=2000)
     password: str | None = Field(
-        None, max_length=1024,
+        None,
+        max_length=1024,
         description="Your password; SSO users re-authenticate instead (GET /auth/oidc/reauth).",
     )
     version: int | None = Field(None, description="The version you reviewed (refused if stale).")

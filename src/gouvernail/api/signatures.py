@@ -16,21 +16,30 @@ router = APIRouter(prefix="/api/v1/signatures", tags=["signatures"])
 
 @router.post("", status_code=201)
 def sign(
-    body: SignIn, request: Request,
-    principal: Annotated[Principal, Depends(Require("signatures", "sign"))], runtime: Rt,
+    body: SignIn,
+    request: Request,
+    principal: Annotated[Principal, Depends(Require("signatures", "sign"))],
+    runtime: Rt,
 ) -> SignatureView:
     """Sign the current version of a record; asks for your password again."""
     return runtime.signatures.sign(
-        principal, object_type=body.object_type, object_id=body.object_id,
-        meaning=body.meaning, reason=body.reason, password=body.password,
-        expected_version=body.version, request_id=request_id(request),
+        principal,
+        object_type=body.object_type,
+        object_id=body.object_id,
+        meaning=body.meaning,
+        reason=body.reason,
+        password=body.password,
+        expected_version=body.version,
+        request_id=request_id(request),
     )
 
 
 @router.get("")
 def list_signatures(
-    object_type: str, object_id: str,
-    _: Annotated[Principal, Depends(Require("signatures", "read"))], runtime: Rt,
+    object_type: str,
+    object_id: str,
+    _: Annotated[Principal, Depends(Require("signatures", "read"))],
+    runtime: Rt,
 ) -> list[SignatureView]:
     """Signatures of one record, each with its manifestation and whether it binds the current
     version."""

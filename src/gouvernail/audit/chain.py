@@ -16,8 +16,19 @@ from typing import Any
 import orjson
 
 FIELDS = (
-    "seq", "ts", "actor_id", "actor_name", "action", "object_type", "object_id",
-    "object_version", "old_values", "new_values", "reason", "request_id", "prev_hash",
+    "seq",
+    "ts",
+    "actor_id",
+    "actor_name",
+    "action",
+    "object_type",
+    "object_id",
+    "object_version",
+    "old_values",
+    "new_values",
+    "reason",
+    "request_id",
+    "prev_hash",
 )
 
 
@@ -51,9 +62,21 @@ class ChainRecord:
 
     def digest(self) -> str:
         return record_hash(
-            (self.seq, self.ts, self.actor_id, self.actor_name, self.action, self.object_type,
-             self.object_id, self.object_version, self.old_values, self.new_values, self.reason,
-             self.request_id, self.prev_hash)
+            (
+                self.seq,
+                self.ts,
+                self.actor_id,
+                self.actor_name,
+                self.action,
+                self.object_type,
+                self.object_id,
+                self.object_version,
+                self.old_values,
+                self.new_values,
+                self.reason,
+                self.request_id,
+                self.prev_hash,
+            )
         )
 
 

@@ -12,8 +12,17 @@ from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
 FORBIDDEN_KEYS = frozenset(
-    {"password", "password_hash", "secret", "secret_hash", "token", "token_hash", "api_key",
-     "client_secret", "private_key"}
+    {
+        "password",
+        "password_hash",
+        "secret",
+        "secret_hash",
+        "token",
+        "token_hash",
+        "api_key",
+        "client_secret",
+        "private_key",
+    }
 )
 
 

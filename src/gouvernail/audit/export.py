@@ -11,8 +11,8 @@ CSV: one row per record; checkpoints go to ``<file>.checkpoints.jsonl`` beside i
 from __future__ import annotations
 
 import csv
-from contextlib import closing
 from collections.abc import Iterator
+from contextlib import closing
 from dataclasses import asdict
 from enum import StrEnum
 from pathlib import Path
@@ -61,12 +61,18 @@ def ensure_checkpoint(database: Database, signer: CheckpointSigner) -> Checkpoin
         if existing is None:
             ts = format_ts(last.ts)
             existing = AuditCheckpoint(
-                seq=last.seq, hash=last.hash, ts=last.ts, key_id=signer.key_id,
+                seq=last.seq,
+                hash=last.hash,
+                ts=last.ts,
+                key_id=signer.key_id,
                 signature=signer.sign(last.seq, last.hash, ts),
             )
             session.add(existing)
         return Checkpoint(
-            existing.seq, existing.hash, format_ts(existing.ts), existing.key_id,
+            existing.seq,
+            existing.hash,
+            format_ts(existing.ts),
+            existing.key_id,
             existing.signature,
         )
 
@@ -74,9 +80,9 @@ def ensure_checkpoint(database: Database, signer: CheckpointSigner) -> Checkpoin
 def _checkpoints(database: Database, up_to: int) -> list[Checkpoint]:
     with database.read() as session:
         rows = session.scalars(
-            select(AuditCheckpoint).where(AuditCheckpoint.seq <= up_to).order_by(
-                AuditCheckpoint.seq
-            )
+            select(AuditCheckpoint)
+            .where(AuditCheckpoint.seq <= up_to)
+            .order_by(AuditCheckpoint.seq)
         )
         return [
             Checkpoint(row.seq, row.hash, format_ts(row.ts), row.key_id, row.signature)
@@ -101,9 +107,10 @@ def export(
     checkpoints = _checkpoints(database, up_to)
     tmp = path.with_name(path.name + ".partial")
     count = 0
-    with closing(_db_records(database)) as stored, tmp.open(
-        "w", encoding="utf-8", newline=""
-    ) as handle:
+    with (
+        closing(_db_records(database)) as stored,
+        tmp.open("w", encoding="utf-8", newline="") as handle,
+    ):
         records = (r for r in stored if r.seq <= up_to)
         if fmt is ExportFormat.JSONL:
             for record in records:
@@ -161,7 +168,10 @@ def _parse_record(values: dict[str, Any], where: str) -> StoredRecord:
 def _parse_checkpoint(values: dict[str, Any], where: str) -> Checkpoint:
     try:
         return Checkpoint(
-            int(values["seq"]), str(values["hash"]), str(values["ts"]), str(values["key_id"]),
+            int(values["seq"]),
+            str(values["hash"]),
+            str(values["ts"]),
+            str(values["key_id"]),
             str(values["signature"]),
         )
     except (KeyError, TypeError, ValueError) as error:
@@ -218,7 +228,11 @@ def verify_export(path: Path, public_key: Ed25519PublicKey) -> VerifyResult:
     last = records[-1].seq
     if last not in checkpoints:
         return VerifyResult(
-            False, 0, records[0].seq - 1, 0, last,
+            False,
+            0,
+            records[0].seq - 1,
+            0,
+            last,
             "the export does not end on a signed checkpoint; it cannot be trusted",
         )
     first = records[0]

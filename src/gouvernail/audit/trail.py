@@ -244,6 +244,15 @@ class AuditTrail:
 
 
 _HASHED_AFTER_TS = (
-    "actor_id", "actor_name", "action", "object_type", "object_id", "object_version",
-    "old_values", "new_values", "reason", "request_id", "prev_hash",
+    "actor_id",
+    "actor_name",
+    "action",
+    "object_type",
+    "object_id",
+    "object_version",
+    "old_values",
+    "new_values",
+    "reason",
+    "request_id",
+    "prev_hash",
 )

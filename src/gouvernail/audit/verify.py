@@ -110,9 +110,7 @@ def walk(
     return VerifyResult(True, count, last_seq, seen_checkpoints)
 
 
-def _db_records(
-    database: Database, batch: int = 20_000
-) -> Generator[StoredRecord, None, None]:
+def _db_records(database: Database, batch: int = 20_000) -> Generator[StoredRecord, None, None]:
     columns = [getattr(AuditRecord, name) for name in _COLUMNS]
     with database.engine.connect() as connection:
         result = connection.execution_options(stream_results=True, yield_per=batch).execute(
@@ -128,14 +126,24 @@ def _db_records(
 
 
 _COLUMNS = (
-    "seq", "ts", "actor_id", "actor_name", "action", "object_type", "object_id",
-    "object_version", "old_values", "new_values", "reason", "request_id", "prev_hash", "hash",
+    "seq",
+    "ts",
+    "actor_id",
+    "actor_name",
+    "action",
+    "object_type",
+    "object_id",
+    "object_version",
+    "old_values",
+    "new_values",
+    "reason",
+    "request_id",
+    "prev_hash",
+    "hash",
 )
 
 
-def verify_database(
-    database: Database, public_key: Ed25519PublicKey | None = None
-) -> VerifyResult:
+def verify_database(database: Database, public_key: Ed25519PublicKey | None = None) -> VerifyResult:
     """Verify the whole chain stored in the database, its head and its signed checkpoints."""
     with database.read() as session:
         checkpoints = {
@@ -148,7 +156,10 @@ def verify_database(
         result = walk(records, checkpoints=checkpoints, public_key=public_key)
     if result.ok and head_seq is not None and head_seq != result.last_seq:
         return VerifyResult(
-            False, result.records, result.last_seq, result.checkpoints,
+            False,
+            result.records,
+            result.last_seq,
+            result.checkpoints,
             min(head_seq, result.last_seq) + 1,
             f"the chain head says the last record is #{head_seq}, "
             f"but the records end at #{result.last_seq}",

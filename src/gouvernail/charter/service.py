@@ -51,16 +51,26 @@ class CharterView(BaseModel):
 
 
 def _content(version: CharterVersion) -> dict[str, Any]:
-    return {"number": version.number, "title": version.title, "body": version.body,
-            "rules": orjson.loads(version.rules)}
+    return {
+        "number": version.number,
+        "title": version.title,
+        "body": version.body,
+        "rules": orjson.loads(version.rules),
+    }
 
 
 def _view(version: CharterVersion, signatures: list[SignatureView] | None = None) -> CharterView:
     return CharterView(
-        id=version.id, number=version.number, title=version.title, body=version.body,
-        rules=CharterRules.model_validate_json(version.rules), status=version.status,
-        revision=version.revision, content_hash=content_hash(_content(version)),
-        created_at=version.created_at, activated_at=version.activated_at,
+        id=version.id,
+        number=version.number,
+        title=version.title,
+        body=version.body,
+        rules=CharterRules.model_validate_json(version.rules),
+        status=version.status,
+        revision=version.revision,
+        content_hash=content_hash(_content(version)),
+        created_at=version.created_at,
+        activated_at=version.activated_at,
         signatures=signatures or [],
     )
 
@@ -71,8 +81,9 @@ def parse_rules(rules: Any) -> CharterRules:
     except ValidationError as error:
         first = error.errors()[0]
         where = ".".join(str(part) for part in first["loc"])
-        raise GouvernailError(f"charter rules: {where}: {first['msg']}",
-                              field=f"rules.{where}") from None
+        raise GouvernailError(
+            f"charter rules: {where}: {first['msg']}", field=f"rules.{where}"
+        ) from None
 
 
 class CharterSignable:
@@ -83,11 +94,15 @@ class CharterSignable:
         meanings = (
             {Meaning.AUTHORED, Meaning.REVIEWED, Meaning.APPROVED, Meaning.REJECTED}
             if version.status == CharterStatus.DRAFT.value
-            else {Meaning.ACCEPTED} if version.status == CharterStatus.ACTIVE.value else set()
+            else {Meaning.ACCEPTED}
+            if version.status == CharterStatus.ACTIVE.value
+            else set()
         )
         return SignableVersion(
-            version=version.revision, content_hash=content_hash(_content(version)),
-            meanings=frozenset(meanings), label=f"charter {version.number}",
+            version=version.revision,
+            content_hash=content_hash(_content(version)),
+            meanings=frozenset(meanings),
+            label=f"charter {version.number}",
         )
 
 
@@ -122,27 +137,43 @@ class Charters:
         parsed = parse_rules(rules)
 
         def work(tx: Tx) -> CharterView:
-            if tx.session.scalar(select(CharterVersion.id).where(
-                    CharterVersion.number == number)) is not None:
+            if (
+                tx.session.scalar(select(CharterVersion.id).where(CharterVersion.number == number))
+                is not None
+            ):
                 raise ConflictError(f"charter version {number!r} exists", field="number")
             version = CharterVersion(
-                number=number, title=title, body=body, rules=parsed.model_dump_json(),
-                status=CharterStatus.DRAFT.value, revision=1, created_at=utcnow(),
+                number=number,
+                title=title,
+                body=body,
+                rules=parsed.model_dump_json(),
+                status=CharterStatus.DRAFT.value,
+                revision=1,
+                created_at=utcnow(),
             )
             tx.session.add(version)
             tx.session.flush()
             view = _view(version)
-            tx.emit(ev.CharterDrafted(
-                object_id=str(version.id), object_version=1,
-                new={"number": number, "title": title, "content_hash": view.content_hash},
-            ))
+            tx.emit(
+                ev.CharterDrafted(
+                    object_id=str(version.id),
+                    object_version=1,
+                    new={"number": number, "title": title, "content_hash": view.content_hash},
+                )
+            )
             return view
 
         return self.trail.run(ctx, work)
 
     def revise(
-        self, ctx: AuditContext, charter_id: int, *, reason: str, title: str | None = None,
-        body: str | None = None, rules: Any = None,
+        self,
+        ctx: AuditContext,
+        charter_id: int,
+        *,
+        reason: str,
+        title: str | None = None,
+        body: str | None = None,
+        rules: Any = None,
     ) -> CharterView:
         if not reason.strip():
             raise GouvernailError("a reason is required to revise the charter", field="reason")
@@ -153,7 +184,8 @@ class Charters:
             if version.status != CharterStatus.DRAFT.value:
                 raise ConflictError(
                     f"charter {version.number} is {version.status}: only drafts can be revised;"
-                    " draft a new version instead")
+                    " draft a new version instead"
+                )
             old_hash = content_hash(_content(version))
             if title is not None:
                 version.title = title.strip()
@@ -165,17 +197,25 @@ class Charters:
             if new_hash == old_hash:
                 raise GouvernailError("nothing to change")
             version.revision += 1
-            tx.emit(ev.CharterRevised(
-                object_id=str(version.id), object_version=version.revision,
-                old={"content_hash": old_hash}, new={"content_hash": new_hash},
-                reason=reason.strip(),
-            ))
+            tx.emit(
+                ev.CharterRevised(
+                    object_id=str(version.id),
+                    object_version=version.revision,
+                    old={"content_hash": old_hash},
+                    new={"content_hash": new_hash},
+                    reason=reason.strip(),
+                )
+            )
             return _view(version)
 
         return self.trail.run(ctx, work)
 
     def activate(
-        self, ctx: AuditContext, charter_id: int, *, reason: str,
+        self,
+        ctx: AuditContext,
+        charter_id: int,
+        *,
+        reason: str,
         require_approval: bool = True,
     ) -> CharterView:
         """Put a draft in force. Without ``require_approval`` (console bootstrap only) the
@@ -188,26 +228,35 @@ class Charters:
             if version.status != CharterStatus.DRAFT.value:
                 raise ConflictError(f"charter {version.number} is {version.status}, not a draft")
             approvals: list[Signature] = self.signatures.current_by(
-                tx.session, OBJECT_TYPE, str(version.id), Meaning.APPROVED)
+                tx.session, OBJECT_TYPE, str(version.id), Meaning.APPROVED
+            )
             if require_approval and not approvals:
                 raise ConflictError(
                     f"charter {version.number} revision {version.revision} has no 'approved' "
                     "signature on its current revision: sign it before activating",
-                    code="approval_missing")
+                    code="approval_missing",
+                )
             now = utcnow()
-            previous = tx.session.scalars(select(CharterVersion).where(
-                CharterVersion.status == CharterStatus.ACTIVE.value)).all()
+            previous = tx.session.scalars(
+                select(CharterVersion).where(CharterVersion.status == CharterStatus.ACTIVE.value)
+            ).all()
             for old in previous:
                 old.status = CharterStatus.SUPERSEDED.value
             version.status = CharterStatus.ACTIVE.value
             version.activated_at = now
-            tx.emit(ev.CharterActivated(
-                object_id=str(version.id), object_version=version.revision,
-                old={"superseded": [p.number for p in previous]},
-                new={"status": "active", "approved_by": [a.printed_name for a in approvals],
-                     "approval_gate": require_approval},
-                reason=reason.strip(),
-            ))
+            tx.emit(
+                ev.CharterActivated(
+                    object_id=str(version.id),
+                    object_version=version.revision,
+                    old={"superseded": [p.number for p in previous]},
+                    new={
+                        "status": "active",
+                        "approved_by": [a.printed_name for a in approvals],
+                        "approval_gate": require_approval,
+                    },
+                    reason=reason.strip(),
+                )
+            )
             return _view(version)
 
         return self.trail.run(ctx, work)
@@ -219,51 +268,71 @@ class Charters:
         except (OSError, UnicodeDecodeError, yaml.YAMLError) as error:
             raise GouvernailError(f"cannot read {path}: {error}", field="file") from None
         if not isinstance(data, dict):
-            raise GouvernailError(f"{path}: expected a mapping with number, title, body, rules",
-                                  field="file")
+            raise GouvernailError(
+                f"{path}: expected a mapping with number, title, body, rules", field="file"
+            )
         missing = sorted({"number", "title", "body", "rules"} - data.keys())
         if missing:
             raise GouvernailError(f"{path}: missing {missing}", field="file")
-        return self.draft(ctx, number=str(data["number"]), title=str(data["title"]),
-                          body=str(data["body"]), rules=data["rules"])
+        return self.draft(
+            ctx,
+            number=str(data["number"]),
+            title=str(data["title"]),
+            body=str(data["body"]),
+            rules=data["rules"],
+        )
 
     def get(self, charter_id: int) -> CharterView:
         with self.database.read() as session:
             version = _get(session, charter_id)
             view = _view(version)
-        return view.model_copy(update={
-            "signatures": self.signatures.list_for(OBJECT_TYPE, str(charter_id))})
+        return view.model_copy(
+            update={"signatures": self.signatures.list_for(OBJECT_TYPE, str(charter_id))}
+        )
 
     def list(self) -> list[CharterView]:
         with self.database.read() as session:
-            return [_view(v) for v in session.scalars(
-                select(CharterVersion).order_by(CharterVersion.id))]
+            return [
+                _view(v)
+                for v in session.scalars(select(CharterVersion).order_by(CharterVersion.id))
+            ]
 
     def active(self) -> CharterView | None:
         with self.database.read() as session:
-            version = session.scalar(select(CharterVersion).where(
-                CharterVersion.status == CharterStatus.ACTIVE.value))
+            version = session.scalar(
+                select(CharterVersion).where(CharterVersion.status == CharterStatus.ACTIVE.value)
+            )
             return _view(version) if version else None
 
     def accepted_by(self, user_id: int) -> bool:
         """Has the user signed 'accepted' on the exact version in force?"""
         with self.database.read() as session:
-            version = session.scalar(select(CharterVersion).where(
-                CharterVersion.status == CharterStatus.ACTIVE.value))
+            version = session.scalar(
+                select(CharterVersion).where(CharterVersion.status == CharterStatus.ACTIVE.value)
+            )
             if version is None:
                 return False
-            return any(s.user_id == user_id for s in self.signatures.current_by(
-                session, OBJECT_TYPE, str(version.id), Meaning.ACCEPTED))
+            return any(
+                s.user_id == user_id
+                for s in self.signatures.current_by(
+                    session, OBJECT_TYPE, str(version.id), Meaning.ACCEPTED
+                )
+            )
 
-    def accept(self, principal: Principal, *, password: str | None,
-               request_id: str = "") -> SignatureView:
+    def accept(
+        self, principal: Principal, *, password: str | None, request_id: str = ""
+    ) -> SignatureView:
         current = self.active()
         if current is None:
             raise NotFoundError("no charter is in force yet")
         if self.accepted_by(principal.user_id):
             raise ConflictError(f"you already accepted charter {current.number}")
         return self.signatures.sign(
-            principal, object_type=OBJECT_TYPE, object_id=str(current.id),
-            meaning=Meaning.ACCEPTED.value, reason=f"I accept charter {current.number}",
-            password=password, request_id=request_id,
+            principal,
+            object_type=OBJECT_TYPE,
+            object_id=str(current.id),
+            meaning=Meaning.ACCEPTED.value,
+            reason=f"I accept charter {current.number}",
+            password=password,
+            request_id=request_id,
         )

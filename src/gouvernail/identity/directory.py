@@ -55,8 +55,12 @@ def get_user(session: Session, user_id: int) -> User:
 
 def user_snapshot(user: User) -> dict[str, object]:
     return {
-        "username": user.username, "display_name": user.display_name, "email": user.email,
-        "team_id": user.team_id, "roles": user.roles, "is_active": user.is_active,
+        "username": user.username,
+        "display_name": user.display_name,
+        "email": user.email,
+        "team_id": user.team_id,
+        "roles": user.roles,
+        "is_active": user.is_active,
     }
 
 
@@ -92,10 +96,13 @@ class Directory:
             team = Team(slug=slug, name=name.strip(), kind=kind, parent=parent_team)
             session.add(team)
             session.flush()
-            tx.emit(ev.TeamCreated(
-                object_id=str(team.id), object_version=1,
-                new={"slug": slug, "name": team.name, "kind": kind, "parent": parent},
-            ))
+            tx.emit(
+                ev.TeamCreated(
+                    object_id=str(team.id),
+                    object_version=1,
+                    new={"slug": slug, "name": team.name, "kind": kind, "parent": parent},
+                )
+            )
             return TeamView.of(team)
 
         return self.trail.run(ctx, work)
@@ -155,20 +162,26 @@ class Directory:
                 raise ConflictError(f"the e-mail {email!r} is in use", field="email")
             now = utcnow()
             user = User(
-                username=username, display_name=display_name.strip(), email=email,
+                username=username,
+                display_name=display_name.strip(),
+                email=email,
                 team=find_team(session, team) if team else None,
                 password_hash=password_hash,
                 password_changed_at=now if password_hash else None,
                 must_change_password=must_change_password,
-                oidc_issuer=oidc[0] if oidc else None, oidc_subject=oidc[1] if oidc else None,
+                oidc_issuer=oidc[0] if oidc else None,
+                oidc_subject=oidc[1] if oidc else None,
                 role_rows=[UserRole(role=r) for r in role_list],
             )
             session.add(user)
             session.flush()
-            tx.emit(ev.UserCreated(
-                object_id=str(user.id), object_version=1,
-                new={**user_snapshot(user), "sso": oidc is not None},
-            ))
+            tx.emit(
+                ev.UserCreated(
+                    object_id=str(user.id),
+                    object_version=1,
+                    new={**user_snapshot(user), "sso": oidc is not None},
+                )
+            )
             return UserView.of(user)
 
         return self.trail.run(ctx, work)
@@ -217,11 +230,15 @@ class Directory:
                 raise GouvernailError("nothing to change")
             user.version += 1
             changed = [key for key in new if new[key] != old[key]]
-            tx.emit(ev.UserUpdated(
-                object_id=str(user.id), object_version=user.version,
-                old={k: old[k] for k in changed}, new={k: new[k] for k in changed},
-                reason=reason,
-            ))
+            tx.emit(
+                ev.UserUpdated(
+                    object_id=str(user.id),
+                    object_version=user.version,
+                    old={k: old[k] for k in changed},
+                    new={k: new[k] for k in changed},
+                    reason=reason,
+                )
+            )
             return UserView.of(user)
 
         return self.trail.run(ctx, work)
@@ -241,10 +258,15 @@ class Directory:
             user.deactivated_at = None if active else utcnow()
             user.version += 1
             event = ev.UserReactivated if active else ev.UserDeactivated
-            tx.emit(event(
-                object_id=str(user.id), object_version=user.version,
-                old={"is_active": not active}, new={"is_active": active}, reason=reason,
-            ))
+            tx.emit(
+                event(
+                    object_id=str(user.id),
+                    object_version=user.version,
+                    old={"is_active": not active},
+                    new={"is_active": active},
+                    reason=reason,
+                )
+            )
             if not active:
                 _end_access(tx.session, user.id, reason)
             return UserView.of(user)
@@ -261,16 +283,26 @@ class Directory:
             old = {"locked_until": user.locked_until, "failed_logins": user.failed_logins}
             user.locked_until = None
             user.failed_logins = 0
-            tx.emit(ev.AccountUnlocked(
-                object_id=str(user.id), object_version=user.version, old=old,
-                new={"locked_until": None, "failed_logins": 0}, reason=reason,
-            ))
+            tx.emit(
+                ev.AccountUnlocked(
+                    object_id=str(user.id),
+                    object_version=user.version,
+                    old=old,
+                    new={"locked_until": None, "failed_logins": 0},
+                    reason=reason,
+                )
+            )
             return UserView.of(user)
 
         return self.trail.run(ctx, work)
 
     def set_password(
-        self, ctx: AuditContext, user_id: int, *, password: str, reason: str,
+        self,
+        ctx: AuditContext,
+        user_id: int,
+        *,
+        password: str,
+        reason: str,
         must_change: bool = True,
     ) -> UserView:
         """An administrator sets a password (the user must change it at next sign-in)."""
@@ -285,11 +317,14 @@ class Directory:
             if user.oidc_subject is not None and user.password_hash is None:
                 raise ConflictError("this user signs in through single sign-on only")
             apply_password(user, password_hash, must_change=must_change, now=utcnow())
-            tx.emit(ev.PasswordChanged(
-                object_id=str(user.id), object_version=user.version,
-                new={"by_administrator": True, "must_change_password": must_change},
-                reason=reason,
-            ))
+            tx.emit(
+                ev.PasswordChanged(
+                    object_id=str(user.id),
+                    object_version=user.version,
+                    new={"by_administrator": True, "must_change_password": must_change},
+                    reason=reason,
+                )
+            )
             return UserView.of(user)
 
         return self.trail.run(ctx, work)

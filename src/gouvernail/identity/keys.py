@@ -26,7 +26,12 @@ class ApiKeys:
         self.default_days = default_days
 
     def create(
-        self, ctx: AuditContext, *, user_id: int, name: str, days: int | None = None,
+        self,
+        ctx: AuditContext,
+        *,
+        user_id: int,
+        name: str,
+        days: int | None = None,
         use_case_id: str | None = None,
     ) -> CreatedApiKey:
         name = name.strip()
@@ -34,8 +39,9 @@ class ApiKeys:
             raise GouvernailError("give the key a name of 1-200 characters", field="name")
         days = self.default_days if days is None else days
         if not 1 <= days <= MAX_KEY_DAYS:
-            raise GouvernailError(f"expires_in_days must be 1-{MAX_KEY_DAYS}",
-                                  field="expires_in_days")
+            raise GouvernailError(
+                f"expires_in_days must be 1-{MAX_KEY_DAYS}", field="expires_in_days"
+            )
         secret, prefix = tokens.new_secret(tokens.API_KEY_PREFIX)
 
         def work(tx: Tx) -> CreatedApiKey:
@@ -44,16 +50,29 @@ class ApiKeys:
                 raise ConflictError(f"user {user.username} is deactivated")
             now = utcnow()
             key = ApiKey(
-                prefix=prefix, secret_hash=tokens.digest(secret), name=name, user=user,
-                use_case_id=use_case_id, created_at=now, expires_at=now + timedelta(days=days),
+                prefix=prefix,
+                secret_hash=tokens.digest(secret),
+                name=name,
+                user=user,
+                use_case_id=use_case_id,
+                created_at=now,
+                expires_at=now + timedelta(days=days),
             )
             tx.session.add(key)
             tx.session.flush()
-            tx.emit(ev.ApiKeyCreated(
-                object_id=str(key.id), object_version=1,
-                new={"prefix": prefix, "name": name, "user_id": user.id,
-                     "use_case_id": use_case_id, "expires_at": key.expires_at},
-            ))
+            tx.emit(
+                ev.ApiKeyCreated(
+                    object_id=str(key.id),
+                    object_version=1,
+                    new={
+                        "prefix": prefix,
+                        "name": name,
+                        "user_id": user.id,
+                        "use_case_id": use_case_id,
+                        "expires_at": key.expires_at,
+                    },
+                )
+            )
             return CreatedApiKey(key=ApiKeyView.of(key), secret=secret)
 
         return self.trail.run(ctx, work)
@@ -85,10 +104,15 @@ class ApiKeys:
                 raise ConflictError(f"key {key.prefix} is already revoked")
             key.revoked_at = utcnow()
             key.revoked_reason = reason
-            tx.emit(ev.ApiKeyRevoked(
-                object_id=str(key.id), object_version=2, old={"revoked": False},
-                new={"revoked": True, "prefix": key.prefix}, reason=reason,
-            ))
+            tx.emit(
+                ev.ApiKeyRevoked(
+                    object_id=str(key.id),
+                    object_version=2,
+                    old={"revoked": False},
+                    new={"revoked": True, "prefix": key.prefix},
+                    reason=reason,
+                )
+            )
             return ApiKeyView.of(key)
 
         return self.trail.run(ctx, work)

@@ -23,8 +23,12 @@ class TeamView(BaseModel):
     @classmethod
     def of(cls, team: Team) -> TeamView:
         return cls(
-            id=team.id, slug=team.slug, name=team.name, kind=team.kind,
-            parent_id=team.parent_id, parent_slug=team.parent.slug if team.parent else None,
+            id=team.id,
+            slug=team.slug,
+            name=team.name,
+            kind=team.kind,
+            parent_id=team.parent_id,
+            parent_slug=team.parent.slug if team.parent else None,
             created_at=team.created_at,
         )
 
@@ -53,14 +57,23 @@ class UserView(BaseModel):
     @classmethod
     def of(cls, user: User) -> UserView:
         return cls(
-            id=user.id, username=user.username, display_name=user.display_name,
-            email=user.email, team_id=user.team_id,
-            team_slug=user.team.slug if user.team else None, roles=user.roles,
-            is_active=user.is_active, deactivated_at=user.deactivated_at,
-            locked_until=user.locked_until, failed_logins=user.failed_logins,
+            id=user.id,
+            username=user.username,
+            display_name=user.display_name,
+            email=user.email,
+            team_id=user.team_id,
+            team_slug=user.team.slug if user.team else None,
+            roles=user.roles,
+            is_active=user.is_active,
+            deactivated_at=user.deactivated_at,
+            locked_until=user.locked_until,
+            failed_logins=user.failed_logins,
             must_change_password=user.must_change_password,
-            password_changed_at=user.password_changed_at, last_login_at=user.last_login_at,
-            sso=user.oidc_subject is not None, version=user.version, created_at=user.created_at,
+            password_changed_at=user.password_changed_at,
+            last_login_at=user.last_login_at,
+            sso=user.oidc_subject is not None,
+            version=user.version,
+            created_at=user.created_at,
         )
 
 
@@ -82,10 +95,17 @@ class ApiKeyView(BaseModel):
     @classmethod
     def of(cls, key: ApiKey) -> ApiKeyView:
         return cls(
-            id=key.id, prefix=key.prefix, name=key.name, user_id=key.user_id,
-            username=key.user.username, use_case_id=key.use_case_id, created_at=key.created_at,
-            expires_at=key.expires_at, revoked_at=key.revoked_at,
-            revoked_reason=key.revoked_reason, last_used_at=key.last_used_at,
+            id=key.id,
+            prefix=key.prefix,
+            name=key.name,
+            user_id=key.user_id,
+            username=key.user.username,
+            use_case_id=key.use_case_id,
+            created_at=key.created_at,
+            expires_at=key.expires_at,
+            revoked_at=key.revoked_at,
+            revoked_reason=key.revoked_reason,
+            last_used_at=key.last_used_at,
         )
 
 

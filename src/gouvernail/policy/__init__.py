@@ -32,9 +32,7 @@ class Policy:
         for role in held:
             if self._enforcer.enforce(role, resource, action):
                 return Decision(True, f"role {role} may {action} {resource}")
-        return Decision(
-            False, f"none of the roles {sorted(set(held))} may {action} {resource}"
-        )
+        return Decision(False, f"none of the roles {sorted(set(held))} may {action} {resource}")
 
     def permissions(self, roles: Iterable[str]) -> list[str]:
         """Every ``resource:action`` the roles grant (for ``GET /api/v1/me``)."""

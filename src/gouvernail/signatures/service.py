@@ -82,11 +82,18 @@ class SignatureView(BaseModel):
         if not is_current:
             text += " (an earlier version: not a signature of the current one)"
         return cls(
-            id=signature.id, user_id=signature.user_id, printed_name=signature.printed_name,
-            meaning=signature.meaning, signed_at=signature.signed_at,
-            object_type=signature.object_type, object_id=signature.object_id,
-            object_version=signature.object_version, object_hash=signature.object_hash,
-            method=signature.method, reason=signature.reason, current=is_current,
+            id=signature.id,
+            user_id=signature.user_id,
+            printed_name=signature.printed_name,
+            meaning=signature.meaning,
+            signed_at=signature.signed_at,
+            object_type=signature.object_type,
+            object_id=signature.object_id,
+            object_version=signature.object_version,
+            object_hash=signature.object_hash,
+            method=signature.method,
+            reason=signature.reason,
+            current=is_current,
             manifestation=text,
         )
 
@@ -114,7 +121,8 @@ class Signatures:
         except KeyError:
             raise GouvernailError(
                 f"records of type {object_type!r} cannot be signed; "
-                f"signable types: {sorted(self._signables)}", field="object_type",
+                f"signable types: {sorted(self._signables)}",
+                field="object_type",
             ) from None
 
     def sign(
@@ -137,45 +145,58 @@ class Signatures:
                 f"meaning must be one of {[m.value for m in Meaning]}", field="meaning"
             ) from None
         with self.database.read() as session:
-            stored = session.scalar(
-                select(User.password_hash).where(User.id == principal.user_id)
-            )
+            stored = session.scalar(select(User.password_hash).where(User.id == principal.user_id))
         password_ok = password is not None and self.passwords.verify(stored, password)
 
         def work(tx: Tx) -> SignatureView | Refusal:
-            method = self.authenticator.reauthenticate(
-                tx, principal, password, password_ok, stored
-            )
+            method = self.authenticator.reauthenticate(tx, principal, password, password_ok, stored)
             if isinstance(method, Refusal):
                 return method
             current = signable.current(tx.session, object_id)
             if wanted not in current.meanings:
                 raise GouvernailError(
                     f"{current.label} cannot be signed as {wanted.value!r} now; allowed: "
-                    f"{sorted(m.value for m in current.meanings) or 'none'}", field="meaning",
+                    f"{sorted(m.value for m in current.meanings) or 'none'}",
+                    field="meaning",
                 )
             if expected_version is not None and expected_version != current.version:
                 raise GouvernailError(
                     f"you reviewed version {expected_version}, but {current.label} is now at "
                     f"version {current.version}: review it again before signing",
-                    field="version", code="version_changed", status=409,
+                    field="version",
+                    code="version_changed",
+                    status=409,
                 )
             signature = Signature(
-                user_id=principal.user_id, printed_name=principal.display_name,
-                meaning=wanted.value, signed_at=utcnow(), object_type=object_type,
-                object_id=object_id, object_version=current.version,
-                object_hash=current.content_hash, method=method, reason=reason.strip(),
+                user_id=principal.user_id,
+                printed_name=principal.display_name,
+                meaning=wanted.value,
+                signed_at=utcnow(),
+                object_type=object_type,
+                object_id=object_id,
+                object_version=current.version,
+                object_hash=current.content_hash,
+                method=method,
+                reason=reason.strip(),
             )
             tx.session.add(signature)
             tx.session.flush()
-            tx.emit(ev.RecordSigned(
-                object_id=str(signature.id), object_version=1,
-                new={"signed_object_type": object_type, "signed_object_id": object_id,
-                     "signed_version": current.version, "signed_hash": current.content_hash,
-                     "meaning": wanted.value, "printed_name": principal.display_name,
-                     "method": method},
-                reason=reason.strip(),
-            ))
+            tx.emit(
+                ev.RecordSigned(
+                    object_id=str(signature.id),
+                    object_version=1,
+                    new={
+                        "signed_object_type": object_type,
+                        "signed_object_id": object_id,
+                        "signed_version": current.version,
+                        "signed_hash": current.content_hash,
+                        "meaning": wanted.value,
+                        "printed_name": principal.display_name,
+                        "method": method,
+                    },
+                    reason=reason.strip(),
+                )
+            )
             return SignatureView.of(signature, current)
 
         outcome = self.trail.run(AuditContext(principal.actor, request_id), work)
@@ -202,11 +223,14 @@ class Signatures:
     ) -> list[Signature]:
         """Signatures with ``meaning`` that bind the record's current version."""
         current = self.signable(object_type).current(session, object_id)
-        return list(session.scalars(
-            select(Signature).where(
-                Signature.object_type == object_type, Signature.object_id == object_id,
-                Signature.meaning == meaning.value,
-                Signature.object_version == current.version,
-                Signature.object_hash == current.content_hash,
+        return list(
+            session.scalars(
+                select(Signature).where(
+                    Signature.object_type == object_type,
+                    Signature.object_id == object_id,
+                    Signature.meaning == meaning.value,
+                    Signature.object_version == current.version,
+                    Signature.object_hash == current.content_hash,
+                )
             )
-        ))
+        )

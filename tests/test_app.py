@@ -1,0 +1,74 @@
+"""The server skeleton: health, metrics, errors, request ids, route declarations, settings."""
+
+from __future__ import annotations
+
+import pytest
+from fastapi.routing import APIRoute
+from fastapi.testclient import TestClient
+
+from gouvernail.api.deps import Require, authenticated, public
+from gouvernail.app import create_app
+from gouvernail.settings import Settings
+
+
+def test_liveness_readiness_metrics(client: TestClient) -> None:
+    assert client.get("/healthz").json() == {"status": "ok"}
+    assert client.get("/readyz").json()["status"] == "ready"
+    metrics = client.get("/metrics").text
+    assert 'gouvernail_http_requests_total{method="GET",route="/healthz",status="200"}' in metrics
+    assert client.get("/docs").status_code == 200
+    assert "/api/v1/audit/verify" in client.get("/openapi.json").json()["paths"]
+
+
+def test_request_id_is_echoed_or_made(client: TestClient) -> None:
+    assert (
+        client.get("/healthz", headers={"X-Request-ID": "abc-123"}).headers["x-request-id"]
+        == "abc-123"
+    )
+    made = client.get("/healthz", headers={"X-Request-ID": "bad id\n"}).headers["x-request-id"]
+    assert len(made) == 32
+
+
+def test_errors_have_one_shape(client: TestClient) -> None:
+    missing = client.get("/api/v1/nowhere")
+    assert missing.status_code == 404
+    assert missing.json()["error"]["code"] == "not_found"
+    invalid = client.post(
+        "/api/v1/auth/login", content=b"{not json", headers={"content-type": "application/json"}
+    )
+    assert invalid.status_code == 422
+    assert set(invalid.json()["error"]) == {"code", "message", "field"}
+    huge = client.post("/api/v1/auth/login", json={"username": "a" * 500, "password": "x"})
+    assert huge.status_code == 422
+    assert huge.json()["error"]["field"] == "username"
+
+
+def test_every_route_declares_who_may_call_it(settings: Settings) -> None:
+    app = create_app(settings)
+    for route in app.routes:
+        if not isinstance(route, APIRoute):
+            continue
+        calls = {dep.call for dep in route.dependant.dependencies}
+        declared = (
+            public in calls
+            or authenticated in calls
+            or any(isinstance(call, Require) for call in calls)
+            or any(
+                authenticated in {d.call for d in dep.dependencies}
+                for dep in route.dependant.dependencies
+            )
+        )
+        assert declared, f"{route.path} declares neither Public, CurrentUser nor Require"
+    app.state.runtime.close()
+
+
+def test_prod_refuses_default_secrets(tmp_path: object) -> None:
+    with pytest.raises(ValueError, match="default secrets"):
+        Settings(env="prod")
+    with pytest.raises(ValueError, match="shorter than 32"):
+        Settings(env="prod", secret_key="short", audit_signing_key_file="/k.pem")
+
+
+def test_settings_mask_secrets() -> None:
+    shown = Settings(secret_key="x" * 40).masked()
+    assert "x" * 40 not in str(shown)

@@ -1,0 +1,88 @@
+"""The CLI, driven like an operator would (same services as the API)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from gouvernail.cli import app
+from gouvernail.settings import Settings
+
+
+@pytest.fixture
+def cli_env(settings: Settings, monkeypatch: pytest.MonkeyPatch) -> Settings:
+    monkeypatch.setenv("GOUVERNAIL_DATA_DIR", str(settings.data_dir))
+    monkeypatch.setenv("GOUVERNAIL_DATABASE_URL", settings.effective_database_url)
+    monkeypatch.setenv("GOUVERNAIL_ENV", "test")
+    monkeypatch.setenv("GOUVERNAIL_LOG_LEVEL", "WARNING")
+    return settings
+
+
+def invoke(*args: str, stdin: str | None = None) -> tuple[int, str]:
+    result = CliRunner().invoke(app, list(args), input=stdin)
+    return result.exit_code, result.output
+
+
+def test_operator_workflow(cli_env: Settings, tmp_path: Path) -> None:
+    code, output = invoke("bootstrap", "--charter", "examples/charter.yaml")
+    assert code == 0, output
+    assert "one-time password" in output
+    assert invoke("bootstrap")[0] == 0  # idempotent: no second admin
+    assert invoke("team", "add", "rd", "--name", "R&D")[0] == 0
+    code, output = invoke(
+        "user",
+        "add",
+        "bob",
+        "--name",
+        "Bob Martin",
+        "--team",
+        "rd",
+        "--role",
+        "auditor",
+        "--password-stdin",
+        stdin="a long enough passphrase\n",
+    )
+    assert code == 0, output
+    assert "bob" in invoke("user", "list")[1]
+    code, output = invoke("key", "create", "bob", "--name", "laptop")
+    assert code == 0, output
+    secret = output.strip().splitlines()[-1]
+    assert secret.startswith("gk_")
+    assert secret not in invoke("key", "list")[1]
+    assert invoke("key", "revoke", "1", "--reason", "lost")[0] == 0
+    assert invoke("user", "deactivate", "2", "--reason", "left the company")[0] == 0
+    assert "OK:" in invoke("audit", "verify")[1]
+    export = tmp_path / "trail.jsonl"
+    assert invoke("audit", "export", str(export))[0] == 0
+    code, key = invoke("audit", "public-key")
+    (tmp_path / "key.pem").write_text(key)
+    code, output = invoke(
+        "audit", "verify", "--export", str(export), "--public-key", str(tmp_path / "key.pem")
+    )
+    assert code == 0, output
+    assert invoke("audit", "export", str(tmp_path / "trail.csv"))[0] == 0
+    assert "2026.1" in invoke("charter", "list")[1]
+    assert invoke("db", "status")[0] == 0
+
+
+def test_cli_errors_are_clear(cli_env: Settings, tmp_path: Path) -> None:
+    code, output = invoke("team", "add", "Bad Slug", "--name", "x")
+    assert code == 1
+    assert "slug" in output
+    code, output = invoke("user", "add", "zed", "--name", "Z", "--role", "pope", "--no-password")
+    assert code == 1
+    assert "unknown role" in output
+    code, output = invoke(
+        "audit",
+        "verify",
+        "--export",
+        str(tmp_path / "none.jsonl"),
+        "--public-key",
+        str(tmp_path / "none.pem"),
+    )
+    assert code == 2
+    code, output = invoke("charter", "load", str(tmp_path / "missing.yaml"))
+    assert code == 1
+    assert invoke("--help")[0] == 0

@@ -383,9 +383,7 @@ class Authenticator:
             )
         if stale and key is not None:
             with self.database.write() as session:
-                session.execute(
-                    update(ApiKey).where(ApiKey.id == key.id).values(last_used_at=now)
-                )
+                session.execute(update(ApiKey).where(ApiKey.id == key.id).values(last_used_at=now))
         return principal
 
     def report_invalid_credential(

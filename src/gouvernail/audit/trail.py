@@ -23,7 +23,7 @@ import structlog
 from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
-from gouvernail.audit.chain import canonical_values, format_ts, record_hash
+from gouvernail.audit.chain import FIELDS, canonical_values, format_ts, record_hash
 from gouvernail.audit.events import Actor, AuditEvent
 from gouvernail.audit.models import AuditCheckpoint, AuditHead, AuditRecord
 from gouvernail.audit.signing import CheckpointSigner
@@ -243,16 +243,4 @@ class AuditTrail:
                 unit.future.set_result((result, outcome))
 
 
-_HASHED_AFTER_TS = (
-    "actor_id",
-    "actor_name",
-    "action",
-    "object_type",
-    "object_id",
-    "object_version",
-    "old_values",
-    "new_values",
-    "reason",
-    "request_id",
-    "prev_hash",
-)
+_HASHED_AFTER_TS = FIELDS[2:]  # seq and ts enter the hash first

@@ -16,7 +16,7 @@ from typing import Any
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from sqlalchemy import select
 
-from gouvernail.audit.chain import ChainRecord, format_ts
+from gouvernail.audit.chain import FIELDS, ChainRecord, format_ts
 from gouvernail.audit.models import GENESIS_HASH, AuditCheckpoint, AuditHead, AuditRecord
 from gouvernail.audit.signing import verify_checkpoint
 from gouvernail.db.engine import Database
@@ -125,22 +125,7 @@ def _db_records(database: Database, batch: int = 20_000) -> Generator[StoredReco
             result.close()
 
 
-_COLUMNS = (
-    "seq",
-    "ts",
-    "actor_id",
-    "actor_name",
-    "action",
-    "object_type",
-    "object_id",
-    "object_version",
-    "old_values",
-    "new_values",
-    "reason",
-    "request_id",
-    "prev_hash",
-    "hash",
-)
+_COLUMNS = (*FIELDS, "hash")
 
 
 def verify_database(database: Database, public_key: Ed25519PublicKey | None = None) -> VerifyResult:

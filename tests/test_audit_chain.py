@@ -242,6 +242,8 @@ def test_secrets_are_refused_in_audit_values() -> None:
 
 
 def test_every_event_is_documented() -> None:
+    import gouvernail.app  # noqa: F401  (imports every domain, hence every events module)
+
     documented = Path("docs/audit-events.md").read_text(encoding="utf-8")
     for cls in ev.event_types():
         assert (cls.__doc__ or "").strip(), cls

@@ -1,0 +1,20 @@
+"""The migrations create exactly the schema the models describe, on both backends."""
+
+from __future__ import annotations
+
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+
+from gouvernail.db import Database
+from gouvernail.db.models import metadata
+
+
+def test_migrations_match_the_models(database_url: str) -> None:
+    database = Database(database_url)
+    try:
+        with database.engine.connect() as connection:
+            context = MigrationContext.configure(connection, opts={"compare_type": True})
+            differences = compare_metadata(context, metadata)
+    finally:
+        database.dispose()
+    assert differences == [], f"write a migration for: {differences}"

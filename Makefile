@@ -25,7 +25,7 @@ types: $(STAMP)
 	$(BIN)/mypy
 
 unit: $(STAMP)
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest --junitxml=$(GOUVERNAIL_DATA_DIR)/junit.xml
 
 test: lint types unit
 

@@ -22,8 +22,10 @@ from fastapi.testclient import TestClient
 
 from gouvernail.app import create_app
 from gouvernail.audit import SYSTEM, AuditContext
+from gouvernail.charter.service import CharterView
 from gouvernail.db import Database
 from gouvernail.db.migrate import upgrade
+from gouvernail.identity.principal import Principal
 from gouvernail.runtime import Runtime
 from gouvernail.settings import Settings
 
@@ -192,3 +194,39 @@ def login(client: TestClient) -> Callable[[str], dict[str, str]]:
         return {"Authorization": f"Bearer {response.json()['token']}"}
 
     return sign_in
+
+
+@pytest.fixture
+def charter_in_force(rt: Runtime, ctx: AuditContext) -> CharterView:
+    """The default English charter, in force now, with the shipped training modules defined
+    (AI keys are issued only under a charter in force)."""
+    rt.literacy.load_modules(ctx)
+    draft = rt.charters.load_default(ctx, "en")
+    return rt.charters.activate(
+        ctx, draft.id, reason="adopted for the test", require_approval=False
+    )
+
+
+@pytest.fixture
+def compliant_user(
+    rt: Runtime, ctx: AuditContext, charter_in_force: CharterView
+) -> Callable[..., None]:
+    """Make a user eligible for AI keys: accept the charter in force (signed with their
+    password, ``PASSWORD`` unless given) and complete every training required of them."""
+
+    def comply(user_id: int, password: str = PASSWORD) -> None:
+        user = rt.directory.get(user_id)
+        principal = Principal(
+            user_id=user.id,
+            username=user.username,
+            display_name=user.display_name,
+            roles=tuple(user.roles),
+            team_id=user.team_id,
+            via="session",
+        )
+        rt.charters.accept(principal, password=password)
+        mine = rt.literacy.trainings(user_id)
+        for code in (*mine.missing_required, *mine.expired_required):
+            rt.literacy.record(ctx, user_id=user_id, module=code)
+
+    return comply

@@ -21,6 +21,7 @@ from gouvernail.settings import Settings
 
 Login = Callable[[str], dict[str, str]]
 MakeUser = Callable[..., int]
+Comply = Callable[..., None]
 
 
 def actions(rt: Runtime) -> list[str]:
@@ -115,9 +116,9 @@ def test_login_is_throttled_per_client(
 
 
 def test_api_key_lifecycle(
-    client: TestClient, make_user: MakeUser, login: Login, rt: Runtime
+    client: TestClient, make_user: MakeUser, login: Login, rt: Runtime, compliant_user: Comply
 ) -> None:
-    make_user("dave")
+    compliant_user(make_user("dave"))
     headers = login("dave")
     created = client.post("/api/v1/keys", json={"name": "notebook"}, headers=headers)
     assert created.status_code == 201
@@ -143,9 +144,10 @@ def test_api_key_lifecycle(
 
 
 def test_expired_key_is_refused(
-    client: TestClient, make_user: MakeUser, rt: Runtime, ctx: object
+    client: TestClient, make_user: MakeUser, rt: Runtime, compliant_user: Comply
 ) -> None:
     user_id = make_user("erin")
+    compliant_user(user_id)
     created = rt.keys.create(AuditContext(SYSTEM), user_id=user_id, name="k", days=1)
     with rt.database.write() as session:
         session.execute(text("UPDATE api_keys SET expires_at = created_at"))
@@ -154,10 +156,11 @@ def test_expired_key_is_refused(
 
 
 def test_forbidden_actions_are_refused_audited_and_reported(
-    client: TestClient, make_user: MakeUser, login: Login, rt: Runtime
+    client: TestClient, make_user: MakeUser, login: Login, rt: Runtime, compliant_user: Comply
 ) -> None:
     make_user("emp")
     other = make_user("other")
+    compliant_user(other)
     make_user("sec", "security_referent")
     emp = login("emp")
     refused = [
@@ -195,7 +198,7 @@ def test_unauthenticated_calls_are_refused(client: TestClient) -> None:
 
 
 def test_admin_manages_users_and_users_are_never_deleted(
-    client: TestClient, make_user: MakeUser, login: Login, rt: Runtime
+    client: TestClient, make_user: MakeUser, login: Login, rt: Runtime, compliant_user: Comply
 ) -> None:
     make_user("root", "admin")
     admin = login("root")
@@ -217,6 +220,7 @@ def test_admin_manages_users_and_users_are_never_deleted(
             "username": "fanny",
             "display_name": "Fanny Dupont",
             "team": "onco",
+            "level": "manager",
             "roles": ["data_owner"],
             "password": "initial passphrase 1",
         },
@@ -225,6 +229,7 @@ def test_admin_manages_users_and_users_are_never_deleted(
     assert created.status_code == 201, created.text
     fanny = created.json()
     assert fanny["must_change_password"] is True
+    assert fanny["level"] == "manager"
     duplicate = client.post(
         "/api/v1/users", json={"username": "fanny", "display_name": "F"}, headers=admin
     )
@@ -241,6 +246,24 @@ def test_admin_manages_users_and_users_are_never_deleted(
     ).json()
     assert patched["display_name"] == "Fanny Martin"
     assert patched["version"] == 2
+    bad_level = client.patch(
+        f"/api/v1/users/{fanny['id']}", json={"level": "pope", "reason": "r"}, headers=admin
+    )
+    assert bad_level.status_code == 400
+    assert bad_level.json()["error"]["field"] == "level"
+    promoted = client.patch(
+        f"/api/v1/users/{fanny['id']}",
+        json={"level": "executive", "reason": "promoted"},
+        headers=admin,
+    ).json()
+    assert (promoted["level"], promoted["version"]) == ("executive", 3)
+    cleared = client.patch(
+        f"/api/v1/users/{fanny['id']}",
+        json={"level": "", "reason": "reorganisation"},
+        headers=admin,
+    ).json()
+    assert cleared["level"] is None
+    compliant_user(fanny["id"], "initial passphrase 1")
     key = rt.keys.create(AuditContext(SYSTEM), user_id=fanny["id"], name="k")
     gone = client.post(
         f"/api/v1/users/{fanny['id']}/deactivate", json={"reason": "left"}, headers=admin

@@ -18,7 +18,24 @@ from starlette.middleware.sessions import SessionMiddleware
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from gouvernail import __version__
-from gouvernail.api import audit, auth, charter, directory, health, keys, notifications, oidc
+from gouvernail.api import aiact as ai_act_routes
+from gouvernail.api import (
+    audit,
+    auth,
+    charter,
+    directory,
+    health,
+    keys,
+    notifications,
+    oidc,
+    use_case_governance,
+    use_cases,
+)
+from gouvernail.api import committee as committee_routes
+from gouvernail.api import documentation as documentation_routes
+from gouvernail.api import inventory as inventory_routes
+from gouvernail.api import literacy as literacy_routes
+from gouvernail.api import risks as risk_routes
 from gouvernail.api import signatures as signature_routes
 from gouvernail.errors import GouvernailError
 from gouvernail.logs import configure_logging
@@ -29,8 +46,16 @@ log = structlog.get_logger(__name__)
 REQUEST_ID = re.compile(r"^[A-Za-z0-9._:-]{1,64}$")
 
 
-def error_body(code: str, message: str, field: str | None = None) -> dict[str, Any]:
-    return {"error": {"code": code, "message": message, "field": field}}
+def error_body(
+    code: str,
+    message: str,
+    field: str | None = None,
+    details: list[dict[str, Any]] | None = None,
+) -> dict[str, Any]:
+    body: dict[str, Any] = {"code": code, "message": message, "field": field}
+    if details is not None:
+        body["details"] = details
+    return {"error": body}
 
 
 class RequestContext:
@@ -78,7 +103,9 @@ class RequestContext:
 def _install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(GouvernailError)
     async def gouvernail_error(_: Request, error: GouvernailError) -> JSONResponse:
-        return JSONResponse(error_body(error.code, error.message, error.field), error.status)
+        return JSONResponse(
+            error_body(error.code, error.message, error.field, error.details), error.status
+        )
 
     @app.exception_handler(RequestValidationError)
     async def validation_error(_: Request, error: RequestValidationError) -> JSONResponse:
@@ -145,6 +172,14 @@ def create_app(settings: Settings, runtime: Runtime | None = None) -> FastAPI:
         charter,
         signature_routes,
         notifications,
+        literacy_routes,
+        use_cases,
+        use_case_governance,
+        risk_routes,
+        committee_routes,
+        inventory_routes,
+        ai_act_routes,
+        documentation_routes,
     ):
         app.include_router(module.router)
     app.add_middleware(

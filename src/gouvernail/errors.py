@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 
 class GouvernailError(Exception):
     """A refusal with an HTTP status, a stable code, a message that says what to fix, and
-    optionally the input field at fault. Services raise it; the API and CLI render it."""
+    optionally the input field at fault and structured ``details`` (e.g. each missing
+    prerequisite of a refused transition). Services raise it; the API and CLI render it."""
 
     status = 400
     code = "bad_request"
@@ -17,10 +20,12 @@ class GouvernailError(Exception):
         field: str | None = None,
         code: str | None = None,
         status: int | None = None,
+        details: list[dict[str, Any]] | None = None,
     ) -> None:
         super().__init__(message)
         self.message = message
         self.field = field
+        self.details = details
         if code is not None:
             self.code = code
         if status is not None:

@@ -7,20 +7,36 @@ a fresh one per test.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
+from functools import cached_property
+from typing import Any
 
 from limits.storage import storage_from_string
 from limits.strategies import MovingWindowRateLimiter
 
+from gouvernail.aiact import AiActClassifier
 from gouvernail.audit import AuditTrail
 from gouvernail.audit.signing import CheckpointSigner
 from gouvernail.charter.service import Charters
+from gouvernail.committee import Committee, approval_stage
 from gouvernail.db.engine import Database
+from gouvernail.docpack import Documentation, Sources
 from gouvernail.identity.directory import Directory
 from gouvernail.identity.keys import ApiKeys
 from gouvernail.identity.passwords import Passwords
 from gouvernail.identity.signin import Authenticator
+from gouvernail.inventory import Inventory
+from gouvernail.literacy.service import Literacy
 from gouvernail.metrics import Metrics
 from gouvernail.policy import Policy
+from gouvernail.registry.approvals import Approvals
+from gouvernail.registry.curation import Curation
+from gouvernail.registry.duplicates import Duplicates
+from gouvernail.registry.service import UseCases
+from gouvernail.registry.workflows import Workflows
+from gouvernail.risk import GxpRules, RiskLibrary, Risks
+from gouvernail.risk.scoring import Level
+from gouvernail.search.duplicates import DuplicateFinder
 from gouvernail.settings import Environment, Settings
 from gouvernail.signatures.service import Signatures
 
@@ -38,7 +54,15 @@ class Runtime:
     keys: ApiKeys
     signatures: Signatures
     charters: Charters
+    inventory: Inventory
+    literacy: Literacy
     metrics: Metrics
+    use_cases: UseCases
+    curation: Curation
+    approvals: Approvals
+    committee: Committee
+    risks: Risks
+    aiact: AiActClassifier
 
     @classmethod
     def build(cls, settings: Settings) -> Runtime:
@@ -62,6 +86,18 @@ class Runtime:
         limiter = MovingWindowRateLimiter(storage_from_string(settings.redis_url or "memory://"))
         authenticator = Authenticator(database, trail, passwords, settings, limiter)
         signatures = Signatures(database, trail, passwords, authenticator)
+        charters = Charters(
+            database, trail, signatures, default_grace_days=settings.charter_grace_days
+        )
+        literacy = Literacy(
+            database,
+            trail,
+            self_declaration=settings.literacy_self_declaration,
+            warning_days=settings.literacy_expiry_warning_days,
+        )
+        workflows = Workflows.load(settings.approval_workflows_file)
+        aiact = AiActClassifier.load_default(settings.ai_act_rules_dir)
+        use_cases = registry_service(settings, database, trail, charters, workflows, aiact)
         return cls(
             settings=settings,
             database=database,
@@ -71,12 +107,71 @@ class Runtime:
             passwords=passwords,
             directory=Directory(database, trail, passwords),
             authenticator=authenticator,
-            keys=ApiKeys(database, trail, settings.api_key_default_days),
+            keys=ApiKeys(database, trail, settings.api_key_default_days, literacy.gate),
             signatures=signatures,
-            charters=Charters(database, trail, signatures),
+            charters=charters,
+            inventory=Inventory(database, trail, charters),
+            literacy=literacy,
             metrics=metrics,
+            use_cases=use_cases,
+            curation=Curation(use_cases),
+            approvals=Approvals(database, signatures, workflows),
+            committee=Committee(
+                database,
+                trail,
+                signatures,
+                quorum=settings.committee_quorum,
+                pending_stage=approval_stage(workflows),
+            ),
+            risks=Risks(
+                database,
+                trail,
+                RiskLibrary.load(settings.risk_library_file),
+                GxpRules.builtin(),
+                acceptance_max=Level(settings.risk_acceptance_max_level),
+            ),
+            aiact=aiact,
+        )
+
+    @cached_property
+    def documentation(self) -> Documentation:
+        """Documentation packs (per use case, and the platform's validation pack)."""
+        return Documentation(
+            Sources(self.database, self.use_cases, self.risks, self.approvals, self.signatures),
+            self.trail,
+            junit_file=self.settings.validation_junit_file or self.settings.data_dir / "junit.xml",
+            requirements_file=self.settings.validation_requirements_file,
         )
 
     def close(self) -> None:
         self.trail.close()
         self.database.dispose()
+
+
+def registry_service(
+    settings: Settings,
+    database: Database,
+    trail: AuditTrail,
+    charters: Charters,
+    workflows: Workflows,
+    aiact: AiActClassifier,
+) -> UseCases:
+    """The use-case registry, wired to the AI Act classifier, the duplicate finder and the
+    charter's data classes."""
+    def classify(answers: dict[str, Any], on: date | None) -> dict[str, Any]:
+        result: dict[str, Any] = aiact.classify(answers, on=on).model_dump(mode="json")
+        return result
+
+    def data_classes() -> list[str] | None:
+        active = charters.active()
+        return [c.name for c in active.rules.data_classes] if active else None
+
+    return UseCases(
+        database,
+        trail,
+        workflows=workflows,
+        weights=settings.portfolio_weights,
+        duplicates=Duplicates(database, DuplicateFinder(), settings.duplicate_threshold),
+        classify=classify,
+        data_classes=data_classes,
+    )

@@ -10,7 +10,7 @@ from __future__ import annotations
 import os
 from enum import StrEnum
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import (
@@ -19,6 +19,8 @@ from pydantic_settings import (
     SettingsConfigDict,
     YamlConfigSettingsSource,
 )
+
+from gouvernail.registry.portfolio import Weights
 
 DEFAULT_SECRET_KEY = "dev-only-change-me"  # noqa: S105 - the documented default that prod refuses
 
@@ -112,6 +114,71 @@ class Settings(BaseSettings):
     )
     api_key_default_days: int = Field(
         90, ge=1, le=3650, description="Default lifetime of a new API key."
+    )
+
+    # Charter roll-out and AI literacy
+    charter_grace_days: int = Field(
+        30,
+        ge=0,
+        le=365,
+        description="Default grace period of a new charter version for users who accepted "
+        "the previous one.",
+    )
+    literacy_self_declaration: bool = Field(
+        False, description="May employees declare their own training completions?"
+    )
+    literacy_expiry_warning_days: int = Field(
+        30, ge=0, le=365, description="Trainings ending within this many days are 'expiring'."
+    )
+
+    approval_workflows_file: Path | None = Field(
+        None,
+        description="YAML of the approval workflows by risk tier (default: the shipped ones).",
+    )
+    portfolio_weights: Weights = Field(
+        default_factory=Weights,
+        description="Weights of value, feasibility and risk in the portfolio priority score.",
+    )
+    duplicate_threshold: float | None = Field(
+        None,
+        ge=0,
+        le=1,
+        description="Similarity from which intake suggests an existing use case "
+        "(default: the threshold calibrated on the paraphrase benchmark).",
+    )
+
+    committee_quorum: str = Field(
+        "majority",
+        pattern=r"^(majority|two_thirds|all|[1-9][0-9]{0,3})$",
+        description="Voting members present for a committee meeting to be held: majority "
+        "(more than half), two_thirds, all, or a number.",
+    )
+
+    risk_library_file: Path | None = Field(
+        None,
+        description="YAML library of common AI risks replacing the shipped one "
+        "(same shape as src/gouvernail/risk/library.yaml).",
+    )
+    risk_acceptance_max_level: Literal["low", "medium", "high", "critical"] = Field(
+        "medium",
+        description="Highest residual risk level that may be accepted (status accepted).",
+    )
+
+    ai_act_rules_dir: Path | None = Field(
+        None,
+        description="Directory of extra EU AI Act rule-set YAML files (corrections or new "
+        "versions) loaded after the shipped ones; see docs/ai-act.md.",
+    )
+
+    validation_junit_file: Path | None = Field(
+        None,
+        description="JUnit XML of the test run of the installed version, the evidence of the "
+        "validation pack (default: <data_dir>/junit.xml, which `make unit` writes).",
+    )
+    validation_requirements_file: Path | None = Field(
+        None,
+        description="The platform requirements traced by the validation pack (default: "
+        "docs/requirements.yaml of the source tree).",
     )
 
     oidc: OidcSettings = Field(default_factory=OidcSettings)

@@ -63,6 +63,7 @@ def create_user(
         display_name=body.display_name,
         email=body.email,
         team=body.team,
+        level=body.level,
         roles=body.roles,
         password=body.password,
         must_change_password=body.password is not None,
@@ -84,7 +85,8 @@ def update_user(
     principal: Annotated[Principal, Depends(Require("users", "update"))],
     runtime: Rt,
 ) -> UserView:
-    """Change a user's printed name, e-mail, team or roles (never the username)."""
+    """Change a user's printed name, e-mail, team, hierarchy level or roles (never the
+    username)."""
     return runtime.directory.update_user(
         audit_context(request, principal),
         user_id,
@@ -92,6 +94,7 @@ def update_user(
         display_name=body.display_name,
         email=body.email,
         team=body.team,
+        level=body.level,
         roles=body.roles,
     )
 

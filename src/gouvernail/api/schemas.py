@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -42,6 +43,7 @@ class UserIn(Strict):
     display_name: str = Field(max_length=200, description="Printed name used in signatures.")
     email: str | None = Field(None, max_length=320)
     team: str | None = Field(None, description="Team slug.")
+    level: str | None = Field(None, description="executive, manager or staff.")
     roles: list[str] = Field(default_factory=list)
     password: str | None = Field(
         None, max_length=1024, description="Initial password (changed at first sign-in)."
@@ -52,6 +54,7 @@ class UserPatch(Reason):
     display_name: str | None = Field(None, max_length=200)
     email: str | None = Field(None, max_length=320)
     team: str | None = None
+    level: str | None = Field(None, description="executive, manager, staff, or '' to clear.")
     roles: list[str] | None = None
 
 
@@ -77,15 +80,50 @@ class SignIn(Strict):
 class CharterIn(Strict):
     number: str = Field(max_length=32)
     title: str = Field(max_length=200)
-    body: str
+    body: str = Field(description="The charter's text, Markdown (at most 100,000 characters).")
     rules: dict[str, Any]
 
 
 class CharterPatch(Reason):
     title: str | None = Field(None, max_length=200)
-    body: str | None = None
+    body: str | None = Field(None, description="Markdown.")
     rules: dict[str, Any] | None = None
+
+
+class ActivateIn(Reason):
+    effective_at: datetime | None = Field(
+        None, description="When it comes into force (with a time zone); default: now."
+    )
+    grace_days: int | None = Field(
+        None,
+        ge=0,
+        le=365,
+        description="Days users who accepted the previous version keep access; default: "
+        "the charter_grace_days setting.",
+    )
 
 
 class AcceptIn(Strict):
     password: str | None = Field(None, max_length=1024)
+    version_id: int | None = Field(
+        None, description="The version accepted; default: the newest activated one."
+    )
+
+
+class CompletionIn(Strict):
+    user_id: int = Field(description="Who completed the module.")
+    module: str = Field(max_length=64, description="Module code.")
+    completed_at: datetime | None = Field(
+        None, description="When (a date is midnight UTC); default: now."
+    )
+    score: float | None = Field(None, ge=0, le=100)
+    evidence: str | None = Field(
+        None, max_length=500, description="Certificate id or where the proof is kept."
+    )
+
+
+class DeclareIn(Strict):
+    module: str = Field(max_length=64, description="Module code.")
+    completed_at: datetime | None = Field(None, description="When; default: now.")
+    score: float | None = Field(None, ge=0, le=100)
+    evidence: str | None = Field(None, max_length=500)

@@ -206,9 +206,37 @@ class CharterRevised(AuditEvent):
 
 @dataclass(frozen=True, kw_only=True)
 class CharterActivated(AuditEvent):
-    """A charter version became the one in force; the previous one was superseded."""
+    """A charter version was activated and came into force at once (the previous one is
+    superseded; its acceptors keep access for the grace period recorded)."""
 
     action = "charter.activated"
+    object_type = "charter_version"
+
+
+@dataclass(frozen=True, kw_only=True)
+class CharterScheduled(AuditEvent):
+    """A charter version was activated to come into force at a later date, with its grace
+    period."""
+
+    action = "charter.scheduled"
+    object_type = "charter_version"
+
+
+@dataclass(frozen=True, kw_only=True)
+class CharterWithdrawn(AuditEvent):
+    """A scheduled charter version was withdrawn before coming into force; those told were
+    told again."""
+
+    action = "charter.withdrawn"
+    object_type = "charter_version"
+
+
+@dataclass(frozen=True, kw_only=True)
+class CharterRolloutNotified(AuditEvent):
+    """Active users were told about a charter version (one notification each, at most once
+    per user and version); the user ids are listed."""
+
+    action = "charter.told"
     object_type = "charter_version"
 
 

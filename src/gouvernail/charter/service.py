@@ -1,17 +1,19 @@
-"""Charter versions: draft, revise, sign, activate, accept.
+"""Charter versions: draft, revise, sign, activate (now or scheduled), withdraw, accept, roll out.
 
-A draft can be edited (each edit raises its revision); it becomes the charter in force only
-with an ``approved`` signature on its current revision. Employees accept the version in force
-with a signature of meaning ``accepted``.
+A draft can be edited (each edit raises its revision); it is activated only with an
+``approved`` signature on its current revision. Activation sets when the version comes into
+force (now, or a later date) and the grace period left to users who accepted the previous
+version; every active user is told once. Employees accept a version with a signature of
+meaning ``accepted``. Which version is in force and who complies is ``charter.acceptance``.
 """
 
 from __future__ import annotations
 
-from datetime import datetime
+from collections.abc import Sequence
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-import orjson
 import yaml
 from pydantic import BaseModel, ValidationError
 from sqlalchemy import select
@@ -19,12 +21,24 @@ from sqlalchemy.orm import Session
 
 from gouvernail.audit import AuditContext, AuditTrail, Tx
 from gouvernail.audit import events as ev
+from gouvernail.charter import rollout
+from gouvernail.charter.acceptance import (
+    OBJECT_TYPE,
+    AcceptanceStatus,
+    Timeline,
+    acceptances,
+    evaluate,
+    moment,
+    version_content,
+)
 from gouvernail.charter.models import CharterStatus, CharterVersion
-from gouvernail.charter.rules import CharterRules
+from gouvernail.charter.rules import CharterRules, RuleError
 from gouvernail.db.base import utcnow
 from gouvernail.db.engine import Database
 from gouvernail.errors import ConflictError, GouvernailError, NotFoundError
+from gouvernail.identity.directory import find_team, team_subtree
 from gouvernail.identity.principal import Principal
+from gouvernail.literacy.models import TrainingModule
 from gouvernail.signatures.models import Meaning, Signature
 from gouvernail.signatures.service import (
     SignableVersion,
@@ -33,7 +47,11 @@ from gouvernail.signatures.service import (
     content_hash,
 )
 
-OBJECT_TYPE = "charter_version"
+MAX_BODY = 100_000
+MAX_GRACE_DAYS = 365
+MAX_SCHEDULE_DAYS = 366
+DEFAULTS = Path(__file__).parent / "defaults"
+LANGUAGES = ("en", "fr")
 
 
 class CharterView(BaseModel):
@@ -47,30 +65,37 @@ class CharterView(BaseModel):
     content_hash: str
     created_at: datetime
     activated_at: datetime | None
+    effective_at: datetime | None
+    grace_days: int
+    grace_ends_at: datetime | None
     signatures: list[SignatureView] = []
 
 
-def _content(version: CharterVersion) -> dict[str, Any]:
-    return {
-        "number": version.number,
-        "title": version.title,
-        "body": version.body,
-        "rules": orjson.loads(version.rules),
-    }
+def _status(version: CharterVersion, timeline: Timeline, at: datetime) -> str:
+    """draft, scheduled, active (in force), superseded or withdrawn."""
+    if version.status == CharterStatus.ACTIVATED.value:
+        return timeline.state_of(version.id, at)
+    return version.status
 
 
-def _view(version: CharterVersion, signatures: list[SignatureView] | None = None) -> CharterView:
+def _view(
+    version: CharterVersion, timeline: Timeline, signatures: list[SignatureView] | None = None
+) -> CharterView:
+    effective = version.effective_at
     return CharterView(
         id=version.id,
         number=version.number,
         title=version.title,
         body=version.body,
         rules=CharterRules.model_validate_json(version.rules),
-        status=version.status,
+        status=_status(version, timeline, utcnow()),
         revision=version.revision,
-        content_hash=content_hash(_content(version)),
+        content_hash=content_hash(version_content(version)),
         created_at=version.created_at,
         activated_at=version.activated_at,
+        effective_at=effective,
+        grace_days=version.grace_days,
+        grace_ends_at=effective + timedelta(days=version.grace_days) if effective else None,
         signatures=signatures or [],
     )
 
@@ -80,10 +105,41 @@ def parse_rules(rules: Any) -> CharterRules:
         return CharterRules.model_validate(rules)
     except ValidationError as error:
         first = error.errors()[0]
+        cause = first.get("ctx", {}).get("error")
+        if isinstance(cause, RuleError):
+            raise GouvernailError(
+                f"charter rules: {cause.field}: {cause}", field=f"rules.{cause.field}"
+            ) from None
         where = ".".join(str(part) for part in first["loc"])
         raise GouvernailError(
-            f"charter rules: {where}: {first['msg']}", field=f"rules.{where}"
+            f"charter rules: {where or 'rules'}: {first['msg']}",
+            field=f"rules.{where}" if where else "rules",
         ) from None
+
+
+def _check_text(title: str | None, body: str | None) -> None:
+    if title is not None and not title.strip():
+        raise GouvernailError("the charter needs a title", field="title")
+    if title is not None and len(title.strip()) > 200:
+        raise GouvernailError("the title has at most 200 characters", field="title")
+    if body is not None and not body.strip():
+        raise GouvernailError("the charter needs its text (Markdown)", field="body")
+    if body is not None and len(body) > MAX_BODY:
+        raise GouvernailError(
+            f"the charter text has {len(body)} characters; at most {MAX_BODY}", field="body"
+        )
+
+
+def _check_trainings(session: Session, rules: CharterRules) -> None:
+    """Once training modules exist, the required trainings must name existing ones."""
+    known = set(session.scalars(select(TrainingModule.code)))
+    unknown = sorted(set(rules.required_trainings) - known)
+    if known and unknown:
+        raise GouvernailError(
+            f"required_trainings names unknown training module(s) {unknown}; known modules: "
+            f"{sorted(known)} (create the module first)",
+            field="rules.required_trainings",
+        )
 
 
 class CharterSignable:
@@ -91,16 +147,15 @@ class CharterSignable:
 
     def current(self, session: Session, object_id: str) -> SignableVersion:
         version = _get(session, object_id)
-        meanings = (
-            {Meaning.AUTHORED, Meaning.REVIEWED, Meaning.APPROVED, Meaning.REJECTED}
-            if version.status == CharterStatus.DRAFT.value
-            else {Meaning.ACCEPTED}
-            if version.status == CharterStatus.ACTIVE.value
-            else set()
-        )
+        meanings: set[Meaning] = set()
+        if version.status == CharterStatus.DRAFT.value:
+            meanings = {Meaning.AUTHORED, Meaning.REVIEWED, Meaning.APPROVED, Meaning.REJECTED}
+        elif version.status == CharterStatus.ACTIVATED.value:
+            state = Timeline.load(session).state_of(version.id, utcnow())
+            meanings = {Meaning.ACCEPTED} if state in ("scheduled", "active") else set()
         return SignableVersion(
             version=version.revision,
-            content_hash=content_hash(_content(version)),
+            content_hash=content_hash(version_content(version)),
             meanings=frozenset(meanings),
             label=f"charter {version.number}",
         )
@@ -118,11 +173,21 @@ def _get(session: Session, charter_id: int | str) -> CharterVersion:
 
 
 class Charters:
-    def __init__(self, database: Database, trail: AuditTrail, signatures: Signatures) -> None:
+    def __init__(
+        self,
+        database: Database,
+        trail: AuditTrail,
+        signatures: Signatures,
+        *,
+        default_grace_days: int = 30,
+    ) -> None:
         self.database = database
         self.trail = trail
         self.signatures = signatures
+        self.default_grace_days = default_grace_days
         signatures.register(CharterSignable())
+
+    # --- drafting ---------------------------------------------------------------------------------
 
     def draft(
         self, ctx: AuditContext, *, number: str, title: str, body: str, rules: Any
@@ -130,10 +195,7 @@ class Charters:
         number, title = number.strip(), title.strip()
         if not number or len(number) > 32:
             raise GouvernailError("the version number needs 1-32 characters", field="number")
-        if not title:
-            raise GouvernailError("the charter needs a title", field="title")
-        if not body.strip():
-            raise GouvernailError("the charter needs its text", field="body")
+        _check_text(title, body)
         parsed = parse_rules(rules)
 
         def work(tx: Tx) -> CharterView:
@@ -142,6 +204,7 @@ class Charters:
                 is not None
             ):
                 raise ConflictError(f"charter version {number!r} exists", field="number")
+            _check_trainings(tx.session, parsed)
             version = CharterVersion(
                 number=number,
                 title=title,
@@ -150,10 +213,11 @@ class Charters:
                 status=CharterStatus.DRAFT.value,
                 revision=1,
                 created_at=utcnow(),
+                grace_days=0,
             )
             tx.session.add(version)
             tx.session.flush()
-            view = _view(version)
+            view = _view(version, Timeline([]))
             tx.emit(
                 ev.CharterDrafted(
                     object_id=str(version.id),
@@ -177,6 +241,7 @@ class Charters:
     ) -> CharterView:
         if not reason.strip():
             raise GouvernailError("a reason is required to revise the charter", field="reason")
+        _check_text(title, body)
         parsed = parse_rules(rules) if rules is not None else None
 
         def work(tx: Tx) -> CharterView:
@@ -186,14 +251,15 @@ class Charters:
                     f"charter {version.number} is {version.status}: only drafts can be revised;"
                     " draft a new version instead"
                 )
-            old_hash = content_hash(_content(version))
+            old_hash = content_hash(version_content(version))
             if title is not None:
                 version.title = title.strip()
             if body is not None:
                 version.body = body
             if parsed is not None:
+                _check_trainings(tx.session, parsed)
                 version.rules = parsed.model_dump_json()
-            new_hash = content_hash(_content(version))
+            new_hash = content_hash(version_content(version))
             if new_hash == old_hash:
                 raise GouvernailError("nothing to change")
             version.revision += 1
@@ -206,58 +272,7 @@ class Charters:
                     reason=reason.strip(),
                 )
             )
-            return _view(version)
-
-        return self.trail.run(ctx, work)
-
-    def activate(
-        self,
-        ctx: AuditContext,
-        charter_id: int,
-        *,
-        reason: str,
-        require_approval: bool = True,
-    ) -> CharterView:
-        """Put a draft in force. Without ``require_approval`` (console bootstrap only) the
-        approval gate is skipped, and the audit record says so."""
-        if not reason.strip():
-            raise GouvernailError("a reason is required to activate a charter", field="reason")
-
-        def work(tx: Tx) -> CharterView:
-            version = _get(tx.session, charter_id)
-            if version.status != CharterStatus.DRAFT.value:
-                raise ConflictError(f"charter {version.number} is {version.status}, not a draft")
-            approvals: list[Signature] = self.signatures.current_by(
-                tx.session, OBJECT_TYPE, str(version.id), Meaning.APPROVED
-            )
-            if require_approval and not approvals:
-                raise ConflictError(
-                    f"charter {version.number} revision {version.revision} has no 'approved' "
-                    "signature on its current revision: sign it before activating",
-                    code="approval_missing",
-                )
-            now = utcnow()
-            previous = tx.session.scalars(
-                select(CharterVersion).where(CharterVersion.status == CharterStatus.ACTIVE.value)
-            ).all()
-            for old in previous:
-                old.status = CharterStatus.SUPERSEDED.value
-            version.status = CharterStatus.ACTIVE.value
-            version.activated_at = now
-            tx.emit(
-                ev.CharterActivated(
-                    object_id=str(version.id),
-                    object_version=version.revision,
-                    old={"superseded": [p.number for p in previous]},
-                    new={
-                        "status": "active",
-                        "approved_by": [a.printed_name for a in approvals],
-                        "approval_gate": require_approval,
-                    },
-                    reason=reason.strip(),
-                )
-            )
-            return _view(version)
+            return _view(version, Timeline([]))
 
         return self.trail.run(ctx, work)
 
@@ -282,57 +297,299 @@ class Charters:
             rules=data["rules"],
         )
 
+    def load_default(self, ctx: AuditContext, language: str) -> CharterView:
+        """Draft the default charter shipped with Gouvernail, in French or English."""
+        if language not in LANGUAGES:
+            raise GouvernailError(
+                f"no default charter in {language!r}; available: {list(LANGUAGES)}",
+                field="default",
+            )
+        return self.load_file(ctx, default_path(language))
+
+    # --- activation -------------------------------------------------------------------------------
+
+    def activate(
+        self,
+        ctx: AuditContext,
+        charter_id: int,
+        *,
+        reason: str,
+        effective_at: datetime | None = None,
+        grace_days: int | None = None,
+        require_approval: bool = True,
+    ) -> CharterView:
+        """Activate a draft: in force at ``effective_at`` (default now), with ``grace_days``
+        for users who accepted the version it replaces; every active user is told once.
+        Without ``require_approval`` (console bootstrap only) the approval gate is skipped,
+        and the audit record says so."""
+        if not reason.strip():
+            raise GouvernailError("a reason is required to activate a charter", field="reason")
+        grace = self.default_grace_days if grace_days is None else grace_days
+        if not 0 <= grace <= MAX_GRACE_DAYS:
+            raise GouvernailError(f"grace_days must be 0-{MAX_GRACE_DAYS}", field="grace_days")
+        if effective_at is not None and effective_at.tzinfo is None:
+            raise GouvernailError(
+                "effective_at needs a time zone, e.g. 2026-12-01T00:00:00Z", field="effective_at"
+            )
+
+        def work(tx: Tx) -> CharterView:
+            version = _get(tx.session, charter_id)
+            if version.status != CharterStatus.DRAFT.value:
+                raise ConflictError(f"charter {version.number} is {version.status}, not a draft")
+            approvals: list[Signature] = self.signatures.current_by(
+                tx.session, OBJECT_TYPE, str(version.id), Meaning.APPROVED
+            )
+            if require_approval and not approvals:
+                raise ConflictError(
+                    f"charter {version.number} revision {version.revision} has no 'approved' "
+                    "signature on its current revision: sign it before activating",
+                    code="approval_missing",
+                )
+            now = utcnow()
+            effective = now if effective_at is None else effective_at
+            _check_schedule(tx.session, effective, now)
+            before = Timeline.load(tx.session)
+            replaced, current = before.in_force(effective), before.in_force(now)
+            version.status = CharterStatus.ACTIVATED.value
+            version.activated_at = now
+            version.effective_at = effective
+            version.grace_days = grace
+            tx.session.flush()
+            timeline = Timeline.load(tx.session)
+            enacted = timeline.get(version.id)
+            assert enacted is not None
+            scheduled = effective > now
+            event = ev.CharterScheduled if scheduled else ev.CharterActivated
+            tx.emit(
+                event(
+                    object_id=str(version.id),
+                    object_version=version.revision,
+                    old={"in_force": current.number if current else None},
+                    new={
+                        "status": "scheduled" if scheduled else "active",
+                        "effective_at": effective,
+                        "grace_days": grace,
+                        "replaces": replaced.number if replaced else None,
+                        "approved_by": [a.printed_name for a in approvals],
+                        "approval_gate": require_approval,
+                    },
+                    reason=reason.strip(),
+                )
+            )
+            message = rollout.notice_text(enacted, version.title, timeline.previous(enacted))
+            _emit_told(tx, enacted.id, version.revision, rollout.tell(tx.session, enacted, message))
+            return _view(version, timeline)
+
+        return self.trail.run(ctx, work)
+
+    def withdraw(self, ctx: AuditContext, charter_id: int, *, reason: str) -> CharterView:
+        """Cancel a scheduled version before it comes into force; those told are told again."""
+        if not reason.strip():
+            raise GouvernailError("a reason is required to withdraw a charter", field="reason")
+
+        def work(tx: Tx) -> CharterView:
+            version = _get(tx.session, charter_id)
+            timeline = Timeline.load(tx.session)
+            status = _status(version, timeline, utcnow())
+            if status != "scheduled":
+                raise ConflictError(
+                    f"charter {version.number} is {status}: only a scheduled version can be "
+                    "withdrawn (a version in force is replaced by activating a new one)"
+                )
+            version.status = CharterStatus.WITHDRAWN.value
+            tx.session.flush()
+            told = rollout.tell_withdrawn(tx.session, version.id, version.number, reason.strip())
+            tx.emit(
+                ev.CharterWithdrawn(
+                    object_id=str(version.id),
+                    object_version=version.revision,
+                    old={"status": "scheduled", "effective_at": version.effective_at},
+                    new={"status": "withdrawn", "told": told},
+                    reason=reason.strip(),
+                )
+            )
+            return _view(version, Timeline.load(tx.session))
+
+        return self.trail.run(ctx, work)
+
+    # --- reading ----------------------------------------------------------------------------------
+
     def get(self, charter_id: int) -> CharterView:
         with self.database.read() as session:
-            version = _get(session, charter_id)
-            view = _view(version)
+            view = _view(_get(session, charter_id), Timeline.load(session))
         return view.model_copy(
             update={"signatures": self.signatures.list_for(OBJECT_TYPE, str(charter_id))}
         )
 
     def list(self) -> list[CharterView]:
         with self.database.read() as session:
+            timeline = Timeline.load(session)
             return [
-                _view(v)
+                _view(v, timeline)
                 for v in session.scalars(select(CharterVersion).order_by(CharterVersion.id))
             ]
 
-    def active(self) -> CharterView | None:
+    def active(self, at: datetime | None = None) -> CharterView | None:
+        """The version in force at ``at`` (default now), if any."""
         with self.database.read() as session:
-            version = session.scalar(
-                select(CharterVersion).where(CharterVersion.status == CharterStatus.ACTIVE.value)
-            )
-            return _view(version) if version else None
+            timeline = Timeline.load(session)
+            current = timeline.in_force(moment(at))
+            return _view(_get(session, current.id), timeline) if current else None
+
+    def rules_in_force(self, at: datetime | None = None) -> CharterRules | None:
+        """The machine rules of the version in force (what the gateway enforces)."""
+        current = self.active(at)
+        return current.rules if current else None
+
+    # --- acceptance -------------------------------------------------------------------------------
+
+    def acceptance_status(self, user_id: int, at: datetime | None = None) -> AcceptanceStatus:
+        """accepted, in_grace (with its deadline), missing or no_charter, at ``at``."""
+        when = moment(at)
+        with self.database.read() as session:
+            return status_in(session, user_id, when)
 
     def accepted_by(self, user_id: int) -> bool:
-        """Has the user signed 'accepted' on the exact version in force?"""
-        with self.database.read() as session:
-            version = session.scalar(
-                select(CharterVersion).where(CharterVersion.status == CharterStatus.ACTIVE.value)
-            )
-            if version is None:
-                return False
-            return any(
-                s.user_id == user_id
-                for s in self.signatures.current_by(
-                    session, OBJECT_TYPE, str(version.id), Meaning.ACCEPTED
-                )
-            )
+        """Has the user accepted the version in force (or a later one)?"""
+        return self.acceptance_status(user_id).state == "accepted"
 
     def accept(
-        self, principal: Principal, *, password: str | None, request_id: str = ""
+        self,
+        principal: Principal,
+        *,
+        password: str | None,
+        version_id: int | None = None,
+        request_id: str = "",
     ) -> SignatureView:
-        current = self.active()
-        if current is None:
-            raise NotFoundError("no charter is in force yet")
-        if self.accepted_by(principal.user_id):
-            raise ConflictError(f"you already accepted charter {current.number}")
+        """Accept a version (default: the newest activated one, in force or scheduled)."""
+        now = utcnow()
+        with self.database.read() as session:
+            timeline = Timeline.load(session)
+            if not timeline.versions:
+                raise NotFoundError("no charter is in force yet")
+            target = timeline.versions[-1] if version_id is None else timeline.get(version_id)
+            if target is None:
+                raise NotFoundError(
+                    f"charter version {version_id} is not activated: it cannot be accepted",
+                    field="version_id",
+                )
+            if timeline.state_of(target.id, now) == "superseded":
+                raise ConflictError(
+                    f"charter {target.number} is superseded; accept the one in force",
+                    field="version_id",
+                )
+            done = acceptances(session, timeline, now, [principal.user_id])
+            if target.id in done.get(principal.user_id, {}):
+                raise ConflictError(f"you already accepted charter {target.number}")
         return self.signatures.sign(
             principal,
             object_type=OBJECT_TYPE,
-            object_id=str(current.id),
+            object_id=str(target.id),
             meaning=Meaning.ACCEPTED.value,
-            reason=f"I accept charter {current.number}",
+            reason=f"I accept charter {target.number}",
             password=password,
             request_id=request_id,
+        )
+
+    # --- roll-out ---------------------------------------------------------------------------------
+
+    def rollout(
+        self,
+        charter_id: int,
+        *,
+        at: datetime | None = None,
+        team: str | None = None,
+        state: str | None = None,
+    ) -> rollout.RolloutReport:
+        """Counts and list of active users told / accepted / pending / overdue for a version;
+        ``team`` narrows to a team and every team under it."""
+        wanted = None
+        if state is not None:
+            try:
+                wanted = rollout.RolloutState(state)
+            except ValueError:
+                raise GouvernailError(
+                    f"state must be one of {[s.value for s in rollout.RolloutState]}",
+                    field="state",
+                ) from None
+        with self.database.read() as session:
+            version = _get(session, charter_id)
+            timeline = Timeline.load(session)
+            enacted = timeline.get(version.id)
+            if enacted is None:
+                raise ConflictError(
+                    f"charter {version.number} is {version.status}: it has no roll-out"
+                )
+            team_ids = None
+            if team:
+                team_ids = team_subtree(session, find_team(session, team).id)
+            return rollout.report(
+                session,
+                timeline,
+                enacted,
+                at=moment(at),
+                team_ids=team_ids,
+                team=team,
+                state=wanted,
+            )
+
+    def notify(self, ctx: AuditContext, charter_id: int) -> Sequence[int]:
+        """Tell the active users not told yet (e.g. people who joined since the activation)."""
+
+        def work(tx: Tx) -> list[int]:
+            version = _get(tx.session, charter_id)
+            timeline = Timeline.load(tx.session)
+            enacted = timeline.get(version.id)
+            if enacted is None or timeline.state_of(enacted.id, utcnow()) == "superseded":
+                raise ConflictError(
+                    f"charter {version.number} is {_status(version, timeline, utcnow())}: "
+                    "only a scheduled or active version is rolled out"
+                )
+            message = rollout.notice_text(enacted, version.title, timeline.previous(enacted))
+            told = rollout.tell(tx.session, enacted, message)
+            _emit_told(tx, enacted.id, version.revision, told)
+            return told
+
+        return self.trail.run(ctx, work)
+
+
+def status_in(session: Session, user_id: int, at: datetime) -> AcceptanceStatus:
+    """``Charters.acceptance_status`` inside an open session (key issuing, the gateway)."""
+    timeline = Timeline.load(session)
+    accepted = acceptances(session, timeline, at, [user_id]).get(user_id, {})
+    return evaluate(timeline, accepted, at)
+
+
+def default_path(language: str) -> Path:
+    return DEFAULTS / f"charter.{language}.yaml"
+
+
+def _check_schedule(session: Session, effective: datetime, now: datetime) -> None:
+    if effective < now - timedelta(minutes=1):
+        raise GouvernailError(
+            "effective_at is in the past; omit it to put the charter in force now",
+            field="effective_at",
+        )
+    if effective > now + timedelta(days=MAX_SCHEDULE_DAYS):
+        raise GouvernailError(
+            f"effective_at is more than {MAX_SCHEDULE_DAYS} days away", field="effective_at"
+        )
+    last = Timeline.load(session).versions
+    if last and effective < last[-1].effective_at:
+        raise GouvernailError(
+            f"charter {last[-1].number} comes into force on "
+            f"{last[-1].effective_at:%Y-%m-%d %H:%M} UTC; a new version cannot come into force "
+            "before it (withdraw it first)",
+            field="effective_at",
+        )
+
+
+def _emit_told(tx: Tx, version_id: int, revision: int, told: list[int]) -> None:
+    if told:
+        tx.emit(
+            ev.CharterRolloutNotified(
+                object_id=str(version_id),
+                object_version=revision,
+                new={"told": len(told), "user_ids": told},
+            )
         )

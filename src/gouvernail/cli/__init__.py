@@ -4,10 +4,31 @@ Its help text is the reference: ``gouvernail --help``, ``gouvernail <group> --he
 module of this package owns one group of commands and registers it on the root app.
 """
 
+from gouvernail.cli import aiact as ai_act_commands
 from gouvernail.cli import audit, charter, identity, server
+from gouvernail.cli import committee as committee_commands
+from gouvernail.cli import docs as docs_commands
+from gouvernail.cli import inventory as inventory_commands
+from gouvernail.cli import literacy as literacy_commands
+from gouvernail.cli import registry as registry_commands
+from gouvernail.cli import risk as risk_commands
 from gouvernail.cli._common import app
 
-__all__ = ["app", "audit", "charter", "identity", "main", "server"]
+__all__ = [
+    "ai_act_commands",
+    "app",
+    "audit",
+    "charter",
+    "committee_commands",
+    "docs_commands",
+    "identity",
+    "inventory_commands",
+    "literacy_commands",
+    "main",
+    "registry_commands",
+    "risk_commands",
+    "server",
+]
 
 
 def main() -> None:

@@ -2,10 +2,26 @@
 
 from gouvernail.audit import models as audit_models
 from gouvernail.charter import models as charter_models
+from gouvernail.committee import models as committee_models
 from gouvernail.db.base import Base
 from gouvernail.identity import models as identity_models
+from gouvernail.inventory import models as inventory_models
+from gouvernail.literacy import models as literacy_models
+from gouvernail.registry import models as registry_models
+from gouvernail.risk import models as risk_models
 from gouvernail.signatures import models as signature_models
 
 metadata = Base.metadata
 
-__all__ = ["audit_models", "charter_models", "identity_models", "metadata", "signature_models"]
+__all__ = [
+    "audit_models",
+    "charter_models",
+    "committee_models",
+    "identity_models",
+    "inventory_models",
+    "literacy_models",
+    "metadata",
+    "registry_models",
+    "risk_models",
+    "signature_models",
+]

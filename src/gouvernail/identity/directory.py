@@ -14,7 +14,16 @@ from gouvernail.audit import events as ev
 from gouvernail.db.base import utcnow
 from gouvernail.db.engine import Database
 from gouvernail.errors import ConflictError, GouvernailError, NotFoundError
-from gouvernail.identity.models import ApiKey, AuthSession, Role, Team, TeamKind, User, UserRole
+from gouvernail.identity.models import (
+    ApiKey,
+    AuthSession,
+    Level,
+    Role,
+    Team,
+    TeamKind,
+    User,
+    UserRole,
+)
 from gouvernail.identity.passwords import Passwords
 from gouvernail.identity.views import TeamView, UserView
 
@@ -39,11 +48,31 @@ def check_roles(roles: Sequence[str]) -> list[str]:
     return sorted(set(roles) - {Role.EMPLOYEE.value})
 
 
+def check_level(level: str | None) -> str | None:
+    """A hierarchy level, or None; "" clears it."""
+    if not level:
+        return None
+    known = [item.value for item in Level]
+    if level not in known:
+        raise GouvernailError(f"level must be one of {known} (or empty)", field="level")
+    return level
+
+
 def find_team(session: Session, slug: str, field: str = "team") -> Team:
     team = session.scalar(select(Team).where(Team.slug == slug))
     if team is None:
         raise NotFoundError(f"no team with slug {slug!r}", field=field)
     return team
+
+
+def team_subtree(session: Session, team_id: int) -> set[int]:
+    """The team and every team under it (departments contain teams)."""
+    found, frontier = {team_id}, [team_id]
+    while frontier:
+        children = session.scalars(select(Team.id).where(Team.parent_id.in_(frontier))).all()
+        frontier = [c for c in children if c not in found]
+        found.update(frontier)
+    return found
 
 
 def get_user(session: Session, user_id: int) -> User:
@@ -59,6 +88,7 @@ def user_snapshot(user: User) -> dict[str, object]:
         "display_name": user.display_name,
         "email": user.email,
         "team_id": user.team_id,
+        "level": user.level,
         "roles": user.roles,
         "is_active": user.is_active,
     }
@@ -113,12 +143,7 @@ class Directory:
 
     def team_subtree(self, session: Session, team_id: int) -> set[int]:
         """The team and every team under it (departments contain teams)."""
-        found, frontier = {team_id}, [team_id]
-        while frontier:
-            children = session.scalars(select(Team.id).where(Team.parent_id.in_(frontier))).all()
-            frontier = [c for c in children if c not in found]
-            found.update(frontier)
-        return found
+        return team_subtree(session, team_id)
 
     # --- users ----------------------------------------------------------------------------------
 
@@ -130,6 +155,7 @@ class Directory:
         display_name: str,
         email: str | None = None,
         team: str | None = None,
+        level: str | None = None,
         roles: Sequence[str] = (),
         password: str | None = None,
         must_change_password: bool = False,
@@ -146,6 +172,7 @@ class Directory:
         if email is not None and "@" not in email:
             raise GouvernailError("not an e-mail address", field="email")
         role_list = check_roles(roles)
+        level = check_level(level)
         if password is not None:
             self.passwords.check_policy(password, username=username)
         password_hash = self.passwords.hash(password) if password is not None else None
@@ -166,6 +193,7 @@ class Directory:
                 display_name=display_name.strip(),
                 email=email,
                 team=find_team(session, team) if team else None,
+                level=level,
                 password_hash=password_hash,
                 password_changed_at=now if password_hash else None,
                 must_change_password=must_change_password,
@@ -206,10 +234,13 @@ class Directory:
         display_name: str | None = None,
         email: str | None = None,
         team: str | None = None,
+        level: str | None = None,
         roles: Sequence[str] | None = None,
     ) -> UserView:
+        """Change fields given (not None); ``email``, ``team`` or ``level`` "" clears it."""
         reason = _require_reason(reason)
         role_list = check_roles(roles) if roles is not None else None
+        new_level = check_level(level) if level is not None else None
         if display_name is not None and not display_name.strip():
             raise GouvernailError("the printed name cannot be empty", field="display_name")
 
@@ -222,6 +253,8 @@ class Directory:
                 user.email = email or None
             if team is not None:
                 user.team = find_team(tx.session, team) if team else None
+            if level is not None:
+                user.level = new_level
             if role_list is not None:
                 user.role_rows = [UserRole(role=r) for r in role_list]
             tx.session.flush()

@@ -1,10 +1,17 @@
-"""API keys: created for a user (shown once), listed, revoked; checked by ``Authenticator``."""
+"""API keys: created for a user (shown once), listed, revoked; checked by ``Authenticator``.
+
+A key is issued only to a user the access gate admits (the charter in force accepted, the
+required AI-literacy trainings valid: see ``literacy.eligibility``); the gate raises the 403
+refusal, with a code and a message saying how to fix it, inside the unit of work.
+"""
 
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Protocol
 
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from gouvernail.audit import AuditContext, AuditTrail, Tx
 from gouvernail.audit import events as ev
@@ -19,11 +26,24 @@ from gouvernail.identity.views import ApiKeyView, CreatedApiKey
 MAX_KEY_DAYS = 3650
 
 
+class AccessGate(Protocol):
+    """Raises a ``ForbiddenError`` when the user may not hold gateway keys."""
+
+    def __call__(self, session: Session, user_id: int) -> None: ...
+
+
 class ApiKeys:
-    def __init__(self, database: Database, trail: AuditTrail, default_days: int) -> None:
+    def __init__(
+        self,
+        database: Database,
+        trail: AuditTrail,
+        default_days: int,
+        gate: AccessGate,
+    ) -> None:
         self.database = database
         self.trail = trail
         self.default_days = default_days
+        self.gate = gate
 
     def create(
         self,
@@ -48,6 +68,7 @@ class ApiKeys:
             user = get_user(tx.session, user_id)
             if not user.is_active:
                 raise ConflictError(f"user {user.username} is deactivated")
+            self.gate(tx.session, user.id)
             now = utcnow()
             key = ApiKey(
                 prefix=prefix,

@@ -24,6 +24,14 @@ class Role(StrEnum):
     ADMIN = "admin"
 
 
+class Level(StrEnum):
+    """Hierarchy level of a person (for AI-literacy coverage by level)."""
+
+    EXECUTIVE = "executive"
+    MANAGER = "manager"
+    STAFF = "staff"
+
+
 class TeamKind(StrEnum):
     BUSINESS_UNIT = "business_unit"
     DEPARTMENT = "department"
@@ -58,6 +66,7 @@ class User(Base):
     display_name: Mapped[str] = mapped_column(String(200))
     email: Mapped[str | None] = mapped_column(String(320), unique=True)
     team_id: Mapped[int | None] = mapped_column(ForeignKey("teams.id"), index=True)
+    level: Mapped[str | None] = mapped_column(String(20))
     version: Mapped[int] = mapped_column(Integer, default=1)
     is_active: Mapped[bool] = mapped_column(Boolean, default=True)
     deactivated_at: Mapped[datetime | None] = mapped_column(UtcDateTime)

@@ -42,6 +42,7 @@ class UserView(BaseModel):
     email: str | None
     team_id: int | None
     team_slug: str | None
+    level: str | None
     roles: list[str]
     is_active: bool
     deactivated_at: datetime | None
@@ -63,6 +64,7 @@ class UserView(BaseModel):
             email=user.email,
             team_id=user.team_id,
             team_slug=user.team.slug if user.team else None,
+            level=user.level,
             roles=user.roles,
             is_active=user.is_active,
             deactivated_at=user.deactivated_at,

@@ -10,7 +10,7 @@ is shown as a signature of an older version, never of the new one.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol
@@ -136,7 +136,11 @@ class Signatures:
         password: str | None,
         expected_version: int | None = None,
         request_id: str = "",
+        after_sign: Callable[[Tx, Signature], None] | None = None,
     ) -> SignatureView:
+        """Sign the current version of a record. ``after_sign`` runs in the same transaction
+        once the signature row exists (for example to record which approval stage it decides);
+        if it raises, nothing is kept."""
         signable = self.signable(object_type)
         try:
             wanted = Meaning(meaning)
@@ -197,6 +201,8 @@ class Signatures:
                     reason=reason.strip(),
                 )
             )
+            if after_sign is not None:
+                after_sign(tx, signature)
             return SignatureView.of(signature, current)
 
         outcome = self.trail.run(AuditContext(principal.actor, request_id), work)

@@ -1,0 +1,33 @@
+"""Telling the people who decide about models: committee members and AI referents.
+
+Uses the one notification mechanism of Gouvernail (``Notification`` rows, read at
+``GET /api/v1/notifications``), in the same transaction as the audited change that causes them,
+so a notice exists exactly when its audit record does.
+"""
+
+from __future__ import annotations
+
+import structlog
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from gouvernail.identity.models import Notification, Role, User, UserRole
+
+log = structlog.get_logger(__name__)
+
+DECIDERS = (Role.COMMITTEE_MEMBER.value, Role.AI_REFERENT.value)
+
+
+def notify_deciders(session: Session, kind: str, message: str) -> int:
+    """Queue ``message`` for every active committee member and AI referent (once per person,
+    whatever roles they hold); return how many were told."""
+    people = session.scalars(
+        select(User.id)
+        .join(UserRole, UserRole.user_id == User.id)
+        .where(UserRole.role.in_(DECIDERS), User.is_active.is_(True))
+        .distinct()
+    ).all()
+    for user_id in people:
+        session.add(Notification(user_id=user_id, kind=kind, message=message))
+    log.warning("inventory." + kind, detail=message, notified=len(people))
+    return len(people)

@@ -1,0 +1,272 @@
+"""Reading the registry: a use case as its view, the facts its gates look at, its flags."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import orjson
+from sqlalchemy import or_, select
+from sqlalchemy.orm import Session
+
+from gouvernail.identity.models import Team, User
+from gouvernail.registry import approvals, lifecycle
+from gouvernail.registry.lifecycle import Facts, KeyResultFacts
+from gouvernail.registry.models import (
+    DataSource,
+    Hosting,
+    KeyResult,
+    Sourcing,
+    Status,
+    Transition,
+    UseCase,
+    UseCaseLink,
+    UseCaseMember,
+)
+from gouvernail.registry.portfolio import Weights, priority_score
+from gouvernail.registry.qualification import (
+    AutomationAnswers,
+    QualificationAnswers,
+    SourceQuality,
+    assess,
+    automation_verdict,
+)
+from gouvernail.registry.schemas import (
+    DataSourceView,
+    DeploymentAnswers,
+    KeyResultView,
+    LinkView,
+    MemberView,
+    PersonRef,
+    TransitionView,
+    UseCaseSummary,
+    UseCaseView,
+)
+from gouvernail.registry.workflows import Workflows
+from gouvernail.risk.gate import missing_for_approval
+
+
+def reference(use_case_id: int) -> str:
+    return f"UC-{use_case_id:04d}"
+
+
+def person(session: Session, user_id: int | None) -> PersonRef | None:
+    if user_id is None:
+        return None
+    user = session.get(User, user_id)
+    if user is None:
+        return None
+    return PersonRef(id=user.id, username=user.username, display_name=user.display_name)
+
+
+def _loads(raw: str | None) -> dict[str, object] | None:
+    value = orjson.loads(raw) if raw else None
+    return value or None
+
+
+def qualification_of(use_case: UseCase) -> QualificationAnswers | None:
+    raw = _loads(use_case.qualification)
+    return QualificationAnswers.model_validate(raw) if raw else None
+
+
+def automation_of(use_case: UseCase) -> AutomationAnswers | None:
+    raw = _loads(use_case.automation)
+    return AutomationAnswers.model_validate(raw) if raw else None
+
+
+def deployment_of(use_case: UseCase) -> DeploymentAnswers | None:
+    raw = _loads(use_case.deployment)
+    return DeploymentAnswers.model_validate(raw) if raw else None
+
+
+def sources_of(session: Session, use_case_id: int) -> list[DataSource]:
+    return list(
+        session.scalars(
+            select(DataSource)
+            .where(DataSource.use_case_id == use_case_id)
+            .order_by(DataSource.position)
+        )
+    )
+
+
+def key_results_of(session: Session, use_case_id: int) -> list[KeyResult]:
+    return list(
+        session.scalars(
+            select(KeyResult)
+            .where(KeyResult.use_case_id == use_case_id)
+            .order_by(KeyResult.position)
+        )
+    )
+
+
+def facts(
+    session: Session,
+    use_case: UseCase,
+    workflows: Workflows,
+    today: date,
+    pilot_end_date: date | None = None,
+) -> Facts:
+    sources = sources_of(session, use_case.id)
+    results = key_results_of(session, use_case.id)
+    automation = automation_of(use_case)
+    return Facts(
+        status=Status(use_case.status),
+        previous_status=Status(use_case.previous_status) if use_case.previous_status else None,
+        tier=use_case.ai_act_tier,
+        sourcing=Sourcing(use_case.sourcing),
+        preferred_hosting=Hosting(use_case.preferred_hosting)
+        if use_case.preferred_hosting
+        else None,
+        qualification=assess(
+            qualification_of(use_case),
+            [
+                SourceQuality(
+                    name=s.name,
+                    owner_named=s.owner_id is not None,
+                    scores={
+                        "available": s.available,
+                        "relevance": s.relevance,
+                        "completeness": s.completeness,
+                        "recency": s.recency,
+                    },
+                )
+                for s in sources
+            ],
+            len(results),
+        ),
+        verdict=automation_verdict(automation) if automation else None,
+        deployment=deployment_of(use_case),
+        sources_without_owner=[s.name for s in sources if s.owner_id is None],
+        key_results=[KeyResultFacts(r.description, r.measured_on) for r in results],
+        pilot_started_on=use_case.pilot_started_on,
+        approvals=approvals.state(session, use_case, workflows),
+        risk_gaps=missing_for_approval(session, use_case.id, use_case.ai_act_tier),
+        today=today,
+        pilot_end_date=pilot_end_date if pilot_end_date is not None else use_case.pilot_end_date,
+    )
+
+
+def summary(
+    session: Session, use_case: UseCase, workflows: Workflows, weights: Weights, today: date
+) -> UseCaseSummary:
+    found = facts(session, use_case, workflows, today)
+    team = session.get(Team, use_case.department_id) if use_case.department_id else None
+    requester = person(session, use_case.requester_id)
+    assert requester is not None
+    return UseCaseSummary(
+        id=use_case.id,
+        reference=reference(use_case.id),
+        title=use_case.title,
+        status=use_case.status,
+        ai_act_tier=use_case.ai_act_tier,
+        department=team.slug if team else None,
+        requester=requester,
+        sourcing=use_case.sourcing,
+        priority_score=priority_score(found, weights),
+        flags=lifecycle.flags(found),
+        version=use_case.version,
+        updated_at=use_case.updated_at,
+    )
+
+
+def full(
+    session: Session, use_case: UseCase, workflows: Workflows, weights: Weights, today: date
+) -> UseCaseView:
+    head = summary(session, use_case, workflows, weights, today)
+    found = facts(session, use_case, workflows, today)
+    members = session.execute(
+        select(UseCaseMember, User)
+        .join(User, User.id == UseCaseMember.user_id)
+        .where(UseCaseMember.use_case_id == use_case.id)
+        .order_by(UseCaseMember.id)
+    ).all()
+    links = session.scalars(
+        select(UseCaseLink)
+        .where(or_(UseCaseLink.source_id == use_case.id, UseCaseLink.target_id == use_case.id))
+        .order_by(UseCaseLink.id)
+    ).all()
+    history = session.scalars(
+        select(Transition).where(Transition.use_case_id == use_case.id).order_by(Transition.id)
+    ).all()
+    automation = automation_of(use_case)
+    return UseCaseView(
+        **head.model_dump(),
+        revision=use_case.revision,
+        description=use_case.description,
+        business_problem=use_case.business_problem,
+        current_process=use_case.current_process,
+        target_process=use_case.target_process,
+        objective=use_case.objective,
+        key_results=[
+            KeyResultView(
+                id=r.id,
+                description=r.description,
+                unit=r.unit,
+                baseline=r.baseline,
+                target=r.target,
+                due_on=r.due_on,
+                measured_value=r.measured_value,
+                measured_on=r.measured_on,
+                measurement_note=r.measurement_note,
+            )
+            for r in key_results_of(session, use_case.id)
+        ],
+        sponsor=person(session, use_case.sponsor_id),
+        intended_users=use_case.intended_users,
+        affected_people=use_case.affected_people,
+        data_sources=[
+            DataSourceView(
+                id=s.id,
+                name=s.name,
+                location=s.location,
+                owner=person(session, s.owner_id),
+                data_class=s.data_class,
+                available=s.available,
+                relevance=s.relevance,
+                completeness=s.completeness,
+                recency=s.recency,
+            )
+            for s in sources_of(session, use_case.id)
+        ],
+        expected_benefit=use_case.expected_benefit,
+        preferred_hosting=use_case.preferred_hosting,
+        members=[
+            MemberView(id=u.id, username=u.username, display_name=u.display_name, role=m.role)
+            for m, u in members
+        ],
+        qualification=qualification_of(use_case),
+        automation=automation,
+        automation_verdict=found.verdict,
+        qualification_result=found.qualification,
+        classification=_loads(use_case.classification),
+        deployment=found.deployment,
+        pilot_started_on=use_case.pilot_started_on,
+        pilot_end_date=use_case.pilot_end_date,
+        duplicate_justification=use_case.duplicate_justification,
+        links=[_link(session, link, use_case.id) for link in links],
+        history=[
+            TransitionView(
+                from_status=t.from_status,
+                to_status=t.to_status,
+                reason=t.reason,
+                actor_name=t.actor_name,
+                at=t.at,
+            )
+            for t in history
+        ],
+        created_at=use_case.created_at,
+    )
+
+
+def _link(session: Session, link: UseCaseLink, own_id: int) -> LinkView:
+    outgoing = link.source_id == own_id
+    other_id = link.target_id if outgoing else link.source_id
+    other = session.get(UseCase, other_id)
+    return LinkView(
+        id=link.id,
+        other_id=other_id,
+        other_title=other.title if other else "",
+        kind=link.kind,
+        direction="outgoing" if outgoing else "incoming",
+        reason=link.reason,
+        created_at=link.created_at,
+    )

@@ -11,6 +11,7 @@ import pytest
 from fastapi.testclient import TestClient
 from openpyxl import load_workbook
 from sqlalchemy import select
+from tests.conftest import PASSWORD
 from tests.registry_helpers import QUALIFICATION, idea, move, people, put, submit
 from typer.testing import CliRunner
 
@@ -57,6 +58,10 @@ def test_intake_records_everything_and_audits_it(
     assert uc["target_process"].startswith("CVs are ranked")
     assert uc["priority_score"] is None  # not qualified yet: no made-up score
     assert actions(rt, uc["id"]) == ["use_case.submitted"]
+    log = client.get(f"/api/v1/use-cases/{uc['id']}/history", headers=alice).json()
+    assert [entry["action"] for entry in log] == ["use_case.submitted"]
+    assert log[0]["new"]["title"] == uc["title"]
+    assert client.get("/api/v1/use-cases/999/history", headers=alice).status_code == 404
 
 
 @pytest.mark.parametrize(
@@ -364,3 +369,64 @@ def test_cli_lists_moves_and_exports(
     exported = runner.invoke(app, ["use-case", "export", str(target)])
     assert exported.exit_code == 0
     assert target.stat().st_size > 0
+
+
+def test_use_cases_are_not_signed_through_the_generic_route(
+    client: TestClient, cast: dict[str, int], login: Login
+) -> None:
+    uc = submit(client, login("alice"))
+    response = client.post(
+        "/api/v1/signatures",
+        json={
+            "object_type": "use_case",
+            "object_id": str(uc["id"]),
+            "meaning": "approved",
+            "password": PASSWORD,
+        },
+        headers=login("rita"),
+    )
+    assert response.status_code == 400
+    assert "/approvals" in response.json()["error"]["message"]
+
+
+def test_import_reports_every_bad_row_and_is_all_or_nothing(
+    client: TestClient, cast: dict[str, int], login: Login, rt: Runtime
+) -> None:
+    rita = login("rita")
+    existing = submit(client, login("alice"))
+    rows = [
+        "titre;description;demandeur;sourcing",
+        "Chatbot RH;Répondre aux questions des salariés sur les congés et la paie.;alice;snackable",
+        f"{existing['title']};A second copy of an existing use case.;alice;strategic",
+        "Forecast demand;Forecast demand of generics per country and month.;ghost;strategic",
+        "X;short;alice;rented",
+        "Chatbot RH;Le même titre une seconde fois dans le fichier.;alice;snackable",
+    ]
+    data = ("\n".join(rows) + "\n").encode("latin-1")
+    files = {"file": ("inventaire.csv", data, "text/csv")}
+    refused = client.post("/api/v1/use-cases/import", files=files, headers=rita)
+    assert refused.status_code == 422
+    details = refused.json()["error"]["details"]
+    assert {(d["line"], d["field"]) for d in details} >= {
+        (3, "title"),
+        (4, "requester"),
+        (5, "title"),
+        (5, "sourcing"),
+        (6, "title"),
+    }
+    assert len(client.get("/api/v1/use-cases", headers=rita).json()) == 1
+
+    forbidden = client.post("/api/v1/use-cases/import", files=files, headers=login("eve"))
+    assert forbidden.status_code == 403
+
+    partial = client.post(
+        "/api/v1/use-cases/import", files=files, data={"partial": "true"}, headers=rita
+    )
+    assert partial.status_code == 200, partial.text
+    assert len(partial.json()["imported"]) == 1
+    imported = client.get("/api/v1/use-cases", params={"q": "chatbot congés"}, headers=rita)
+    assert imported.json()[0]["title"] == "Chatbot RH"
+    again = client.post(
+        "/api/v1/use-cases/import", files=files, data={"partial": "true"}, headers=rita
+    )
+    assert again.json()["imported"] == []  # importing twice adds nothing

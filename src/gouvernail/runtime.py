@@ -158,6 +158,7 @@ def registry_service(
 ) -> UseCases:
     """The use-case registry, wired to the AI Act classifier, the duplicate finder and the
     charter's data classes."""
+
     def classify(answers: dict[str, Any], on: date | None) -> dict[str, Any]:
         result: dict[str, Any] = aiact.classify(answers, on=on).model_dump(mode="json")
         return result

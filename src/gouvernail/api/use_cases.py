@@ -9,12 +9,13 @@ from __future__ import annotations
 from datetime import date
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Depends, File, Form, Query, Request, UploadFile
 from fastapi.responses import Response
 
 from gouvernail.api.deps import Require, Rt, audit_context, enforce
 from gouvernail.identity.principal import Principal
-from gouvernail.registry import catalogue
+from gouvernail.registry import catalogue, history, imports
+from gouvernail.registry.history import HistoryEntry
 from gouvernail.registry.models import Status
 from gouvernail.registry.qualification import questions
 from gouvernail.registry.schemas import (
@@ -98,6 +99,33 @@ def export_use_cases(
         body,
         media_type=media_type,
         headers={"Content-Disposition": f'attachment; filename="use-cases.{format.value}"'},
+    )
+
+
+@router.post("/import", responses={422: {"description": "Rows rejected"}})
+def import_use_cases(
+    request: Request,
+    principal: Annotated[Principal, Depends(Require("use_cases", "import"))],
+    runtime: Rt,
+    file: Annotated[
+        UploadFile, File(description="CSV (UTF-8, ';' or ',') or XLSX, one row per use case.")
+    ],
+    partial: Annotated[
+        bool, Form(description="Import the good rows even if some are bad.")
+    ] = False,
+) -> imports.ImportReport:
+    """Import an existing inventory of use cases. Columns: title, description, requester
+    (username) and optionally department, sponsor, business_problem, current_process,
+    target_process, objective, intended_users, affected_people, expected_benefit, sourcing,
+    preferred_hosting. Each bad row is reported; nothing is imported if any row is bad unless
+    ``partial``."""
+    data = file.file.read(imports.MAX_BYTES + 1)
+    return imports.import_use_cases(
+        runtime.use_cases,
+        audit_context(request, principal),
+        data,
+        file.filename or "upload",
+        partial=partial,
     )
 
 
@@ -206,3 +234,9 @@ def transition_use_case(
     else:
         require_editor(runtime, request, principal, use_case_id)
     return runtime.use_cases.transition(audit_context(request, principal), use_case_id, body)
+
+
+@router.get("/{use_case_id}/history")
+def use_case_history(use_case_id: int, _: Reader, runtime: Rt) -> list[HistoryEntry]:
+    """The audit history of the record: every audited change, oldest first."""
+    return history.of(runtime.database, "use_case", use_case_id)

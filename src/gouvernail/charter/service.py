@@ -144,6 +144,7 @@ def _check_trainings(session: Session, rules: CharterRules) -> None:
 
 class CharterSignable:
     object_type = OBJECT_TYPE
+    signed_through: str | None = None
 
     def current(self, session: Session, object_id: str) -> SignableVersion:
         version = _get(session, object_id)

@@ -12,7 +12,7 @@ from rich.table import Table
 
 from gouvernail.cli._common import console_context, err, group, out, runtime
 from gouvernail.errors import GouvernailError
-from gouvernail.registry import catalogue
+from gouvernail.registry import catalogue, imports
 from gouvernail.registry.schemas import TransitionIn, UseCaseIn
 from gouvernail.registry.service import TransitionRefusedError
 
@@ -112,3 +112,27 @@ def use_case_export(
         body, _ = catalogue.export(rows, fmt)
         path.write_bytes(body)
         out.print(f"{len(rows)} use cases written to {path}")
+
+
+@use_case_app.command("import")
+def use_case_import(
+    path: Annotated[Path, typer.Argument(help="CSV or XLSX, one row per use case.")],
+    partial: Annotated[
+        bool, typer.Option(help="Import the good rows even if some are bad.")
+    ] = False,
+) -> None:
+    """Import an existing inventory of use cases; every bad row is reported, and nothing is
+    imported if any row is bad unless --partial."""
+    with runtime() as rt:
+        try:
+            report = imports.import_use_cases(
+                rt.use_cases, console_context(), path.read_bytes(), path.name, partial=partial
+            )
+        except GouvernailError as error:
+            err.print(f"[red]{error.message}[/red]")
+            for row in error.details or []:
+                err.print(f"  line {row['line']}, {row['field']}: {row['message']}")
+            raise typer.Exit(1) from None
+        for row in report.errors:
+            err.print(f"  skipped line {row.line}, {row.field}: {row.message}")
+        out.print(f"{len(report.imported)} of {report.rows} rows imported")

@@ -142,6 +142,7 @@ class MinutesSignable:
     """Minutes can be signed ``approved`` once the meeting is held."""
 
     object_type = OBJECT_TYPE
+    signed_through: str | None = "POST /api/v1/committee/meetings/{id}/minutes/approve"
 
     def current(self, session: Session, object_id: str) -> SignableVersion:
         meeting = get_meeting(session, object_id)

@@ -233,8 +233,7 @@ def column_widths(texts: list[list[str]], width: float, size: float) -> list[flo
         return float(pdfmetrics.stringWidth(text, fonts.BOLD, size))
 
     floor = [
-        min(max((measure(w) for t in column for w in t.split()), default=0.0), width / 3)
-        + padding
+        min(max((measure(w) for t in column for w in t.split()), default=0.0), width / 3) + padding
         for column in texts
     ]
     natural = [max((measure(t) for t in column), default=0.0) + padding for column in texts]

@@ -136,6 +136,7 @@ class UseCaseSignable:
     """Use cases are signed (approved or rejected) while they are assessed."""
 
     object_type = OBJECT_TYPE
+    signed_through: str | None = "POST /api/v1/use-cases/{id}/approvals"
 
     def current(self, session: Session, object_id: str) -> SignableVersion:
         use_case = get(session, object_id)

@@ -143,48 +143,54 @@ class UseCases:
             )
 
         def work(tx: Tx) -> UseCaseView:
-            session = tx.session
-            requester = session.get(User, requester_id)
-            assert requester is not None
-            use_case = UseCase(
-                title=body.title,
-                description=body.description,
-                sourcing=body.sourcing.value,
-                requester_id=requester_id,
-                duplicate_justification=body.duplicate_justification,
-                department_id=requester.team_id,
-                search_terms=self.duplicates.terms(body.title, body.description),
-            )
-            session.add(use_case)
-            session.flush()
-            self._apply(session, use_case, body)
-            session.add(
-                UseCaseMember(use_case_id=use_case.id, user_id=requester_id, role=MemberRole.OWNER)
-            )
-            for username in dict.fromkeys(body.members):
-                member = _user(session, username, "members")
-                if member.id != requester_id:
-                    session.add(
-                        UseCaseMember(
-                            use_case_id=use_case.id, user_id=member.id, role=MemberRole.MEMBER
-                        )
-                    )
-            session.flush()
-            tx.emit(
-                events.UseCaseSubmitted(
-                    object_id=str(use_case.id),
-                    object_version=1,
-                    new={
-                        **content.snapshot(session, use_case),
-                        "members": sorted(set(body.members)),
-                        "suggested_duplicates": [s.id for s in suggestions],
-                    },
-                    reason=body.duplicate_justification,
-                )
-            )
-            return self.view(session, use_case)
+            use_case = self.create(tx, requester_id, body, [s.id for s in suggestions])
+            return self.view(tx.session, use_case)
 
         return self.trail.run(ctx, work)
+
+    def create(self, tx: Tx, requester_id: int, body: UseCaseIn, suggested: list[int]) -> UseCase:
+        """Inside a unit of work: the use case, its members and child rows, its audit event."""
+        session = tx.session
+        requester = session.get(User, requester_id)
+        if requester is None or not requester.is_active:
+            raise GouvernailError(f"no active user with id {requester_id}", field="requester")
+        use_case = UseCase(
+            title=body.title,
+            description=body.description,
+            sourcing=body.sourcing.value,
+            requester_id=requester_id,
+            duplicate_justification=body.duplicate_justification,
+            department_id=requester.team_id,
+            search_terms=self.duplicates.terms(body.title, body.description),
+        )
+        session.add(use_case)
+        session.flush()
+        self._apply(session, use_case, body)
+        session.add(
+            UseCaseMember(use_case_id=use_case.id, user_id=requester_id, role=MemberRole.OWNER)
+        )
+        for username in dict.fromkeys(body.members):
+            member = _user(session, username, "members")
+            if member.id != requester_id:
+                session.add(
+                    UseCaseMember(
+                        use_case_id=use_case.id, user_id=member.id, role=MemberRole.MEMBER
+                    )
+                )
+        session.flush()
+        tx.emit(
+            events.UseCaseSubmitted(
+                object_id=str(use_case.id),
+                object_version=1,
+                new={
+                    **content.snapshot(session, use_case),
+                    "members": sorted(set(body.members)),
+                    "suggested_duplicates": suggested,
+                },
+                reason=body.duplicate_justification,
+            )
+        )
+        return use_case
 
     def _apply(self, session: Session, use_case: UseCase, body: UseCaseIn | UseCasePatch) -> None:
         """Copy the fields given in ``body`` onto the use case (and its child rows)."""

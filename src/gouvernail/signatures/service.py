@@ -46,9 +46,14 @@ class SignableVersion:
 
 
 class Signable(Protocol):
-    """What a record type provides so that its versions can be signed."""
+    """What a record type provides so that its versions can be signed.
+
+    ``signed_through`` names the dedicated route when a signature of this type means more
+    than itself (an approval stage, minutes approval) and must be checked there; the generic
+    signing route then refuses it. ``None``: the generic route may sign it."""
 
     object_type: str
+    signed_through: str | None
 
     def current(self, session: Session, object_id: str) -> SignableVersion: ...
 
@@ -142,6 +147,11 @@ class Signatures:
         once the signature row exists (for example to record which approval stage it decides);
         if it raises, nothing is kept."""
         signable = self.signable(object_type)
+        if after_sign is None and signable.signed_through is not None:
+            raise GouvernailError(
+                f"records of type {object_type!r} are signed through {signable.signed_through}",
+                field="object_type",
+            )
         try:
             wanted = Meaning(meaning)
         except ValueError:

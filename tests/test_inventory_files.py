@@ -113,7 +113,10 @@ def test_an_import_with_bad_entries_writes_nothing_and_reports_each(
             "Input should be greater than or equal to 0",
         ),
         ("models[1] (cheap).pricing.per_token.output_per_million", "Field required"),
-        ("models[3] (leaky).credential_ref", "Value error, looks like a secret value (a known key format)"),
+        (
+            "models[3] (leaky).credential_ref",
+            "Value error, looks like a secret value (a known key format)",
+        ),
         ("models[4] (mistral-large-eu).name", "appears twice"),
         ("models[2] (orphan).vendor", "no vendor 'nobody' in the inventory"),
     ]
@@ -190,7 +193,7 @@ def test_malformed_documents_are_refused(
     assert rejected.value.report.errors[0].path == path
 
 
-# --- the CLI ---------------------------------------------------------------------------------------
+# --- the CLI -------------------------------------------------------------------------------------
 
 
 @pytest.fixture
@@ -199,6 +202,7 @@ def cli_env(settings: Settings, monkeypatch: pytest.MonkeyPatch) -> Settings:
     monkeypatch.setenv("GOUVERNAIL_DATABASE_URL", settings.effective_database_url)
     monkeypatch.setenv("GOUVERNAIL_ENV", "test")
     monkeypatch.setenv("GOUVERNAIL_LOG_LEVEL", "WARNING")
+    monkeypatch.setenv("COLUMNS", "200")
     return settings
 
 

@@ -430,3 +430,47 @@ def test_import_reports_every_bad_row_and_is_all_or_nothing(
         "/api/v1/use-cases/import", files=files, data={"partial": "true"}, headers=rita
     )
     assert again.json()["imported"] == []  # importing twice adds nothing
+
+
+def test_priority_score_weighs_value_feasibility_and_risk() -> None:
+    from datetime import date
+
+    from gouvernail.registry.lifecycle import Facts
+    from gouvernail.registry.models import Sourcing, Status
+    from gouvernail.registry.portfolio import Weights, priority_score
+    from gouvernail.registry.qualification import QualificationResult
+
+    def facts(
+        value: int, readiness: float, skills: int, tier: str | None, worst: int | None
+    ) -> Facts:
+        return Facts(
+            status=Status.QUALIFIED,
+            previous_status=None,
+            tier=tier,
+            sourcing=Sourcing.STRATEGIC,
+            preferred_hosting=None,
+            qualification=QualificationResult(
+                answered=True, gaps=[], data_readiness=readiness, value=value, skills=skills
+            ),
+            verdict=None,
+            deployment=None,
+            sources_without_owner=[],
+            key_results=[],
+            pilot_started_on=None,
+            approvals=None,
+            risk_gaps=[],
+            today=date(2026, 11, 21),
+            worst_risk_score=worst,
+        )
+
+    weights = Weights()
+    assert priority_score(facts(5, 5, 5, "minimal", None), weights) == 100.0
+    assert priority_score(facts(1, 1, 1, "prohibited", None), weights) == 0.0
+    # value 3 -> 0.5, feasibility 0.5, risk from the register (20/25) beats the tier (limited)
+    assert priority_score(facts(3, 3, 3, "limited", 20), weights) == round(
+        100 * (0.4 * 0.5 + 0.35 * 0.5 + 0.25 * 0.2), 1
+    )
+    only_value = Weights(value=1, feasibility=0, risk=0)
+    assert priority_score(facts(4, 1, 1, "high", 25), only_value) == 75.0
+    with pytest.raises(ValueError, match="positive"):
+        Weights(value=0, feasibility=0, risk=0)

@@ -133,6 +133,6 @@ def use_case_import(
             for row in error.details or []:
                 err.print(f"  line {row['line']}, {row['field']}: {row['message']}")
             raise typer.Exit(1) from None
-        for row in report.errors:
-            err.print(f"  skipped line {row.line}, {row.field}: {row.message}")
+        for skipped in report.errors:
+            err.print(f"  skipped line {skipped.line}, {skipped.field}: {skipped.message}")
         out.print(f"{len(report.imported)} of {report.rows} rows imported")

@@ -22,11 +22,13 @@ NOT_RECORDED = "*not recorded*"
 BODY_MARK = "---"
 
 # Characters that mean something anywhere in a line (emphasis, code, links, HTML, tables,
-# strikethrough, entities, escapes).
-_INLINE = re.compile(r"([\\`*_\[\]<>|~&])")
-# What opens a block when it starts a line: headings, quotes, bullets, setext/thematic rules,
-# ordered list numbers ("1." or "1)").
-_LINE_START = re.compile(r"^([#>+\-=])|^(\d+)([.)])")
+# strikethrough, entities, escapes, the closing sequence of a heading).
+_INLINE = re.compile(r"([\\`*_\[\]<>|~&#])")
+# What opens a block when it starts a line: quotes, bullets, setext/thematic rules, ordered
+# list numbers ("1." or "1)").
+_LINE_START = re.compile(r"^([>+\-=])|^(\d+)([.)])")
+# What a code span may hold as is (identifiers, versions, hashes); anything else is text.
+_IDENTIFIER = re.compile(r"[\w .:/@+\-]*")
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
 
 
@@ -63,9 +65,12 @@ def block(value: object, *, empty: str = NOT_RECORDED) -> str:
 
 
 def code(value: object) -> str:
-    """An identifier shown as code (ids, hashes, actions); backticks inside are dropped."""
-    cleaned = " ".join(_clean(value).replace("`", "").split())
-    return f"`{cleaned}`" if cleaned else NOT_RECORDED
+    """An identifier shown as code (ids, hashes, actions, statuses); a value that is not a
+    plain identifier is shown as escaped text instead."""
+    cleaned = " ".join(_clean(value).split())
+    if not cleaned:
+        return NOT_RECORDED
+    return f"`{cleaned}`" if _IDENTIFIER.fullmatch(cleaned) else text(cleaned)
 
 
 def when(value: datetime | date | None) -> str:

@@ -132,7 +132,7 @@ def _parse(
             except ValidationError as error:
                 problems = validation_problems(error)
                 ident = ""
-            if ident in seen:
+            if ident and ident in seen:
                 errors.append(EntryError(path=f"{label}.{key}", message="appears twice"))
                 continue
             seen.add(ident)
@@ -240,12 +240,17 @@ def load(
                     pending=frozenset(pending),
                 ),
             )
-            if not apply_status and model.status not in (None, ModelStatus.CANDIDATE):
-                warnings.append(f"{label}: status {model.status} not applied (--apply-status)")
         known = ops.statuses(tx.session)
         for label, model in models:
+            held = known.get(model.name)
+            if held is None:
+                continue
+            if not apply_status and model.status is not None and model.status != held:
+                warnings.append(
+                    f"{label}: status {model.status} not applied (it is {held}; --apply-status)"
+                )
             missing = [name for name in model.fallback_models if name not in known]
-            if model.name in known and missing:
+            if missing:
                 warnings.append(f"{label}: fallback {', '.join(missing)} was not imported")
         report = ImportReport(source=source, applied=True, errors=errors, warnings=warnings, **done)
         if errors and not partial:

@@ -56,6 +56,7 @@ class Facts:
     risk_gaps: list[str]
     today: date
     pilot_end_date: date | None = None
+    worst_risk_score: int | None = None
     extra: list[Prerequisite] = field(default_factory=list)
 
 

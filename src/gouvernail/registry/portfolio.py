@@ -6,8 +6,9 @@
 * V, value: the qualification's expected value (1-5) mapped to 0-1.
 * F, feasibility: the mean of data readiness (mean data score of all sources, 1-5) and skills
   available (1-5), mapped to 0-1.
-* R, risk: from the EU AI Act tier (minimal 0, limited 0.25, high 0.75, prohibited 1, not yet
-  classified 0.5).
+* R, risk: the larger of the EU AI Act tier (minimal 0, limited 0.25, high 0.75, prohibited 1,
+  not yet classified 0.5) and the worst risk of the register still not closed (its residual
+  score, or its inherent score when no residual is recorded, divided by 25).
 
 The weights are settings (``portfolio_weights``), documented in the README. A use case whose
 qualification is not answered has no score yet (``None``), rather than a made-up one.
@@ -52,6 +53,8 @@ def priority_score(facts: Facts, weights: Weights) -> float | None:
     value = _unit(q.value)
     feasibility = (_unit(readiness) + _unit(q.skills)) / 2
     risk = TIER_RISK.get(facts.tier or "", UNCLASSIFIED_RISK)
+    if facts.worst_risk_score is not None:
+        risk = max(risk, facts.worst_risk_score / 25)
     total = weights.value + weights.feasibility + weights.risk
     raw = weights.value * value + weights.feasibility * feasibility + weights.risk * (1 - risk)
     return round(100 * raw / total, 1)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date
 
 import orjson
-from sqlalchemy import or_, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from gouvernail.identity.models import Team, User
@@ -43,6 +43,7 @@ from gouvernail.registry.schemas import (
 )
 from gouvernail.registry.workflows import Workflows
 from gouvernail.risk.gate import missing_for_approval
+from gouvernail.risk.models import Risk, RiskStatus
 
 
 def reference(use_case_id: int) -> str:
@@ -142,6 +143,14 @@ def facts(
         risk_gaps=missing_for_approval(session, use_case.id, use_case.ai_act_tier),
         today=today,
         pilot_end_date=pilot_end_date if pilot_end_date is not None else use_case.pilot_end_date,
+        worst_risk_score=session.scalar(
+            select(
+                func.max(
+                    func.coalesce(Risk.residual_likelihood, Risk.likelihood)
+                    * func.coalesce(Risk.residual_severity, Risk.severity)
+                )
+            ).where(Risk.use_case_id == use_case.id, Risk.status != RiskStatus.CLOSED.value)
+        ),
     )
 
 

@@ -21,13 +21,16 @@ from typer.testing import CliRunner
 
 from gouvernail import __version__
 from gouvernail.app import create_app
+from gouvernail.audit import AuditContext
 from gouvernail.audit.models import AuditRecord
 from gouvernail.cli import app as cli_app
-from gouvernail.docpack import Outcome, Requirements, content_hash, parse
+from gouvernail.docpack import Outcome, Requirements, Sources, content_hash, parse
 from gouvernail.docpack import pdf as pdf_renderer
 from gouvernail.docpack.annex_iv import HEADINGS
+from gouvernail.docpack.record import ATTEMPTS
 from gouvernail.docpack.validation import Verdict, trace
 from gouvernail.errors import GouvernailError
+from gouvernail.risk.schemas import RiskIn
 from gouvernail.runtime import Runtime
 from gouvernail.settings import Settings
 
@@ -246,6 +249,72 @@ def test_a_high_risk_provider_needs_a_declaration_and_sees_its_obligations(
     assert "| Role of the organisation (AI Act) | provider |" in section(text, 1)
 
 
+@pytest.mark.parametrize(
+    ("answers", "expected"),
+    [
+        (
+            {**HIGH_RISK_PROVIDER, "role": "deployer", "art_25_triggers": ["none"]},
+            "Not applicable to the organisation: its role is deployer, not provider",
+        ),
+        (
+            {**MINIMAL, "prohibited_practices": ["social_scoring"]},
+            "Not applicable: the classification found a prohibited practice (Article 5)",
+        ),
+    ],
+    ids=["high-risk deployer", "prohibited"],
+)
+def test_the_declaration_of_conformity_says_why_it_does_not_apply(
+    client: TestClient,
+    cast: dict[str, int],
+    login: Login,
+    answers: dict[str, Any],
+    expected: str,
+) -> None:
+    alice = login("alice")
+    uc = submit(client, alice)
+    put(client, alice, uc, "classification", {"answers": answers})
+    assert expected in section(markdown_of(documentation(client, alice, uc["id"])), 8)
+
+
+class ChangingWhileRead:
+    """The registry, with a real change (a risk recorded) slipped in while the pack reads."""
+
+    def __init__(self, rt: Runtime, ctx: AuditContext, changes: int) -> None:
+        self.rt, self.ctx, self.changes = rt, ctx, changes
+
+    def get(self, use_case_id: int) -> Any:
+        view = self.rt.use_cases.get(use_case_id)
+        if self.changes:
+            self.changes -= 1
+            risk = RiskIn(
+                category="privacy", title=f"Leak {self.changes}", likelihood=2, severity=3
+            )
+            self.rt.risks.create(self.ctx, use_case_id, risk)
+        return view
+
+
+@pytest.mark.parametrize("changes", [1, 3])
+def test_a_change_while_reading_is_never_half_in_the_pack(
+    client: TestClient,
+    rt: Runtime,
+    ctx: AuditContext,
+    cast: dict[str, int],
+    login: Login,
+    changes: int,
+) -> None:
+    uc = submit(client, login("alice"))
+    registry = ChangingWhileRead(rt, ctx, changes)
+    sources = Sources(rt.database, registry, rt.risks, rt.approvals, rt.signatures)
+    if changes >= ATTEMPTS:
+        with pytest.raises(GouvernailError, match="kept changing") as refused:
+            sources.read(uc["id"])
+        assert refused.value.status == 409
+        return
+    record = sources.read(uc["id"])
+    assert [risk.title for risk in record.risks] == ["Leak 0"]
+    assert [entry.action for entry in record.audit][-1] == "risk.created"
+
+
 def test_user_text_cannot_inject_markdown_or_html(
     client: TestClient, cast: dict[str, int], login: Login
 ) -> None:
@@ -407,6 +476,26 @@ def test_unreadable_evidence_is_refused_clearly(
         parse(tmp_path / "absent.xml")
 
 
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        ("title: t\nrequirements: []\n", "at least 1 item"),
+        (REQUIREMENTS.replace("REQ-TST-002", "REQ-TST-001"), "REQ-TST-001 appears twice"),
+        (REQUIREMENTS.replace("tests/test_a.py::test_skipped", "test_skipped"), "not pytest node"),
+        (REQUIREMENTS.replace("criticality: low", "criticality: urgent"), "criticality"),
+        ("title: [unclosed", "requirements file"),
+    ],
+)
+def test_a_broken_requirements_file_is_refused(tmp_path: Path, content: str, message: str) -> None:
+    path = tmp_path / "requirements.yaml"
+    path.write_text(content, encoding="utf-8")
+    with pytest.raises(GouvernailError, match=re.escape(message)) as refused:
+        Requirements.load(path)
+    assert refused.value.field == "validation_requirements_file"
+    with pytest.raises(GouvernailError, match="cannot read the requirements file"):
+        Requirements.load(tmp_path / "absent.yaml")
+
+
 @pytest.fixture
 def validation_client(
     make_settings: Callable[..., Settings], tmp_path: Path
@@ -451,6 +540,11 @@ def test_validation_pack_for_auditors_and_admins_with_or_without_evidence(
     assert "| Passed | 0 |" in text
     assert "**passed**" not in text
 
+    report.write_text("<not-junit/>", encoding="utf-8")
+    text = markdown_of(client.get("/api/v1/validation-pack", headers=auditor))
+    assert "**No test evidence is available:**" in text
+    assert "is not a JUnit report" in text
+
     report.write_text(JUNIT.format(version="0.0.0-old"), encoding="utf-8")
     text = markdown_of(client.get("/api/v1/validation-pack", headers=login("root")))
     assert "not the installed version" in text
@@ -463,9 +557,9 @@ def test_validation_pack_for_auditors_and_admins_with_or_without_evidence(
     assert pdf.headers["content-type"] == "application/pdf"
     assert "REQ-TST-005" in pdf_text(pdf.content)
     records = generated(rt, "validation_pack.generated")
-    assert len(records) == 3
+    assert len(records) == 4
     assert '"junit_file":null' in records[0].new_values
-    assert '"failed":2' in records[1].new_values
+    assert '"failed":2' in records[2].new_values
 
 
 # --- the platform's requirements --------------------------------------------------------------

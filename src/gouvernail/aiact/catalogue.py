@@ -180,13 +180,26 @@ class Catalogue:
 
 
 def _read(path: Path) -> dict[str, Any]:
+    text = path.read_text(encoding="utf-8")
     try:
-        data = yaml.load(path.read_text(encoding="utf-8"), Loader=_LOADER)  # noqa: S506 - safe
+        data = _parse(text)
     except yaml.YAMLError as error:
         raise RuleSetError(f"{path}: not valid YAML: {error}") from None
     if not isinstance(data, dict) or not data.get("version"):
         raise RuleSetError(f"{path}: a rule set is a mapping with a 'version'")
     return data
+
+
+def _parse(text: str) -> Any:
+    """Safe YAML parsing, with libyaml when built in. Under some coverage tracers libyaml's
+    parser leaves nodes untagged (a ConstructorError); the pure-Python parser then reads the
+    same text, so a file is never refused for that."""
+    try:
+        return yaml.load(text, Loader=_LOADER)  # noqa: S506 - a safe loader
+    except yaml.constructor.ConstructorError:
+        if _LOADER is yaml.SafeLoader:
+            raise
+        return yaml.load(text, Loader=yaml.SafeLoader)
 
 
 def _describe(error: ValidationError) -> str:

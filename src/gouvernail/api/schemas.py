@@ -80,13 +80,16 @@ class SignIn(Strict):
 class CharterIn(Strict):
     number: str = Field(max_length=32)
     title: str = Field(max_length=200)
-    body: str = Field(description="The charter's text, Markdown (at most 100,000 characters).")
+    body: str = Field(
+        max_length=1_000_000,  # the service refuses past 100,000 characters, naming the field
+        description="The charter's text, Markdown (at most 100,000 characters).",
+    )
     rules: dict[str, Any]
 
 
 class CharterPatch(Reason):
     title: str | None = Field(None, max_length=200)
-    body: str | None = Field(None, description="Markdown.")
+    body: str | None = Field(None, max_length=1_000_000, description="Markdown.")
     rules: dict[str, Any] | None = None
 
 

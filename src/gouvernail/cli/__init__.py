@@ -7,6 +7,7 @@ module of this package owns one group of commands and registers it on the root a
 from gouvernail.cli import aiact as ai_act_commands
 from gouvernail.cli import audit, charter, identity, server
 from gouvernail.cli import committee as committee_commands
+from gouvernail.cli import demo as demo_commands
 from gouvernail.cli import docs as docs_commands
 from gouvernail.cli import inventory as inventory_commands
 from gouvernail.cli import literacy as literacy_commands
@@ -20,6 +21,7 @@ __all__ = [
     "audit",
     "charter",
     "committee_commands",
+    "demo_commands",
     "docs_commands",
     "identity",
     "inventory_commands",

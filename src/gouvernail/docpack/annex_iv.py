@@ -7,14 +7,11 @@ reviewer sees the gap. Sub-headings follow the points of each heading of the Ann
 
 from __future__ import annotations
 
-from pydantic import ValidationError
-
-from gouvernail.aiact import Classification
 from gouvernail.docpack import markdown as md
+from gouvernail.docpack.classification import classification_of, declaration, obligations
 from gouvernail.docpack.record import UseCaseRecord
+from gouvernail.docpack.risk_management import risk_management
 from gouvernail.registry.schemas import PersonRef, UseCaseView
-from gouvernail.risk.schemas import Grid, HeatMap
-from gouvernail.risk.scoring import LIKELIHOOD_LABELS, SEVERITY_LABELS
 
 HEADINGS = (
     "1. General description of the AI system",
@@ -28,30 +25,10 @@ HEADINGS = (
     "8. EU declaration of conformity (Article 47)",
     "9. Post-market monitoring (Article 72)",
 )
-TIMES = "\N{MULTIPLICATION SIGN}"
 SOURCING = {
     "strategic": "strategic: built in-house",
     "snackable": "snackable: a tool bought off the shelf",
 }
-
-
-def classification_of(view: UseCaseView) -> tuple[Classification | None, str]:
-    """The stored EU AI Act classification, or None and why not."""
-    stored = view.classification
-    if not stored:
-        return None, "the use case is not classified under the EU AI Act (not recorded)"
-    try:
-        return Classification.model_validate(stored.get("result")), ""
-    except ValidationError:
-        tier = stored.get("result", {}).get("tier") if isinstance(stored, dict) else None
-        return None, (
-            f"a classification is stored (tier {tier or 'unknown'}) but it cannot be read with "
-            "this version of Gouvernail: classify the use case again"
-        )
-
-
-def labelled(label: str, value: object) -> str:
-    return f"**{label}:** {md.block(value)}"
 
 
 def _person(person: PersonRef | None) -> str:
@@ -67,10 +44,12 @@ def _people(view: UseCaseView, role: str) -> str:
 def general(record: UseCaseRecord) -> str:
     view = record.view
     classification, missing = classification_of(view)
-    roles = ", ".join(classification.roles) if classification and classification.roles else None
-    role_reason = (
-        classification.role_reason.text.en if classification and classification.role_reason else ""
-    )
+    if classification is None:
+        role, role_reason = md.text(missing), md.NOT_RECORDED
+    else:
+        role = md.text(", ".join(classification.roles))
+        reason = classification.role_reason
+        role_reason = md.text(reason.text.en if reason else "")
     sources = [
         f"{md.text(s.name)} at {md.text(s.location)} (data class {md.code(s.data_class)})"
         for s in view.data_sources
@@ -79,26 +58,18 @@ def general(record: UseCaseRecord) -> str:
     return "\n\n".join(
         [
             "### 1.1 Intended purpose",
-            labelled("Description", view.description),
-            labelled("Business problem", view.business_problem),
-            labelled("Objective", view.objective),
-            labelled("Intended users", view.intended_users),
-            labelled("Affected people", view.affected_people),
-            labelled("Expected benefit", view.expected_benefit),
+            md.labelled("Description", view.description),
+            md.labelled("Business problem", view.business_problem),
+            md.labelled("Objective", view.objective),
+            md.labelled("Intended users", view.intended_users),
+            md.labelled("Affected people", view.affected_people),
+            md.labelled("Expected benefit", view.expected_benefit),
             "### 1.2 Provider, deployer and accountable people",
             md.fields(
                 [
-                    (
-                        "Role of the organisation (AI Act)",
-                        md.text(
-                            roles or "", empty=md.text(missing) if missing else md.NOT_RECORDED
-                        ),
-                    ),
-                    ("Why this role", md.text(role_reason)),
-                    (
-                        "Requester",
-                        _person(view.requester),
-                    ),
+                    ("Role of the organisation (AI Act)", role),
+                    ("Why this role", role_reason),
+                    ("Requester", _person(view.requester)),
                     ("Owners", _people(view, "owner")),
                     ("Members", _people(view, "member")),
                     (
@@ -138,9 +109,9 @@ def general(record: UseCaseRecord) -> str:
                 ]
             ),
             "### 1.5 Instructions for use and user interface",
-            labelled("Instructions for use", "")
+            md.labelled("Instructions for use", "")
             + "\n\n"
-            + labelled("User training (adoption plan, section 9)", training),
+            + md.labelled("User training (adoption plan, section 9)", training),
         ]
     )
 
@@ -149,15 +120,15 @@ def development(record: UseCaseRecord) -> str:
     view, gxp = record.view, record.gxp
     verdict = view.automation_verdict
     design = [
-        labelled("Build or buy", SOURCING.get(view.sourcing, view.sourcing)),
-        labelled("Current process (without AI)", view.current_process),
-        labelled("Target process (with AI)", view.target_process),
-        labelled(
+        md.labelled("Build or buy", SOURCING.get(view.sourcing, view.sourcing)),
+        md.labelled("Current process (without AI)", view.current_process),
+        md.labelled("Target process (with AI)", view.target_process),
+        md.labelled(
             "AI-versus-automation verdict",
             f"{verdict.verdict.value}: " + "; ".join(verdict.explanation) if verdict else "",
         ),
-        labelled("Pre-trained systems or third-party tools used", ""),
-        labelled("System architecture and algorithms", ""),
+        md.labelled("Pre-trained systems or third-party tools used", ""),
+        md.labelled("System architecture and algorithms", ""),
     ]
     sources = md.table(
         (
@@ -199,20 +170,20 @@ def development(record: UseCaseRecord) -> str:
             sources if view.data_sources else md.NOT_RECORDED,
             f"Data readiness (mean of the 1-5 scores): {md.number(readiness)}.",
             "### 2.3 Human oversight measures (Article 14)",
-            labelled("Human oversight", oversight),
-            labelled(
+            md.labelled("Human oversight", oversight),
+            md.labelled(
                 "A qualified person is responsible for every output (GxP assessment)",
                 md.yes_no(gxp.human_in_the_loop) if gxp else "",
             ),
             "### 2.4 Pre-determined changes to the system and its performance",
             md.NOT_RECORDED,
             "### 2.5 Validation and testing procedures",
-            labelled("Validation and testing performed", ""),
+            md.labelled("Validation and testing performed", ""),
             "Credibility activities expected for the model risk of the GxP assessment (expected,"
             " not evidence that they were done):",
             activities,
             "### 2.6 Cybersecurity measures",
-            labelled(
+            md.labelled(
                 "Cybersecurity", view.deployment.cybersecurity_measures if view.deployment else ""
             ),
         ]
@@ -230,18 +201,18 @@ def monitoring(record: UseCaseRecord) -> str:
     return "\n\n".join(
         [
             "### 3.1 Capabilities and limitations in performance",
-            labelled("Capabilities and limitations, accuracy for groups of persons", ""),
+            md.labelled("Capabilities and limitations, accuracy for groups of persons", ""),
             "Measured performance against the key results: section 4.",
             "### 3.2 Foreseeable unintended outcomes and sources of risk",
             outcomes if live else "None recorded in the risk register (section 5).",
             "### 3.3 Human oversight and switching the AI off",
-            labelled("Human oversight", deployment.human_oversight if deployment else ""),
-            labelled(
+            md.labelled("Human oversight", deployment.human_oversight if deployment else ""),
+            md.labelled(
                 "Fallback procedure without AI", deployment.fallback_procedure if deployment else ""
             ),
             "### 3.4 Input data specifications",
-            labelled("Data classes of the inputs", ", ".join(classes)),
-            labelled("Other input specifications", ""),
+            md.labelled("Data classes of the inputs", ", ".join(classes)),
+            md.labelled("Other input specifications", ""),
         ]
     )
 
@@ -273,108 +244,8 @@ def metrics(record: UseCaseRecord) -> str:
     )
     return "\n\n".join(
         [
-            labelled("Objective", view.objective),
+            md.labelled("Objective", view.objective),
             md.table(headers, rows) if rows else "Key results: " + md.NOT_RECORDED,
-        ]
-    )
-
-
-def _grid(heatmap: HeatMap, grid: Grid) -> str:
-    headers = ("severity \\ likelihood", *(f"{n} {LIKELIHOOD_LABELS[n]}" for n in range(1, 6)))
-    rows = [
-        (
-            f"{severity} {SEVERITY_LABELS[severity]}",
-            *(
-                f"{grid.cells[severity - 1][lk - 1]} ({heatmap.levels[severity - 1][lk - 1]})"
-                for lk in range(1, 6)
-            ),
-        )
-        for severity in range(5, 0, -1)
-    ]
-    return md.table(headers, rows)
-
-
-def risk_management(record: UseCaseRecord) -> str:
-    register = md.table(
-        (
-            "#",
-            "category",
-            "risk",
-            f"inherent (L{TIMES}S)",
-            "mitigation",
-            f"residual (L{TIMES}S)",
-            "status",
-            "owner",
-            "review on",
-        ),
-        [
-            (
-                str(r.number),
-                md.code(r.category.value),
-                md.text(r.title),
-                f"{r.likelihood}{TIMES}{r.severity} = {r.score} {r.level}",
-                md.text(r.mitigation),
-                f"{r.residual_likelihood}{TIMES}{r.residual_severity} = {r.residual_score} "
-                f"{r.residual_level}"
-                if r.residual_score is not None
-                else md.NOT_RECORDED,
-                f"{r.status.value}" + (f": {md.text(r.status_reason)}" if r.status_reason else ""),
-                md.text(r.owner_name or ""),
-                md.when(r.review_on),
-            )
-            for r in record.risks
-        ],
-    )
-    heat = record.heatmap
-    parts = [
-        "### 5.1 Risk register",
-        register if record.risks else "Risk register: " + md.NOT_RECORDED + " (no risk recorded)",
-        f"### 5.2 Heat map (5{TIMES}5, risks not closed)",
-        "Inherent risk: number of risks per cell (level of the cell).",
-        _grid(heat, heat.inherent),
-        f"Residual risk ({heat.without_residual} risk(s) without a residual rating are not "
-        "counted):",
-        _grid(heat, heat.residual),
-        "### 5.3 GxP assessment",
-        _gxp(record),
-    ]
-    return "\n\n".join(parts)
-
-
-def _gxp(record: UseCaseRecord) -> str:
-    gxp = record.gxp
-    if gxp is None:
-        return "GxP assessment: " + md.NOT_RECORDED
-    return md.fields(
-        [
-            ("GxP relevant", md.yes_no(gxp.gxp_relevant)),
-            ("Question of interest", md.text(gxp.question_of_interest)),
-            ("Context of use", md.text(gxp.context_of_use)),
-            ("Model influence", md.code(gxp.model_influence or "")),
-            ("Decision consequence", md.code(gxp.decision_consequence or "")),
-            (
-                f"Model risk (FDA draft guidance, influence {TIMES} consequence)",
-                md.code(gxp.model_risk or ""),
-            ),
-            ("GMP criticality", md.code(gxp.gmp_criticality or "")),
-            ("Generative AI", md.yes_no(gxp.generative_ai)),
-            ("Dynamic model (keeps learning in use)", md.yes_no(gxp.dynamic_model)),
-            ("Human in the loop", md.yes_no(gxp.human_in_the_loop)),
-            (
-                "Draft EU GMP Annex 22",
-                f"{'allowed' if gxp.annex22.allowed else 'not allowed'} "
-                f"(rule {md.code(gxp.annex22.rule)}): {md.text(gxp.annex22.reason)}",
-            ),
-            ("Rationale", md.text(gxp.rationale)),
-            (
-                "Rule set",
-                md.code(gxp.ruleset)
-                + ("" if gxp.ruleset_current else " (the rules changed since: reassess)"),
-            ),
-            (
-                "Assessed by, at",
-                f"{md.text(gxp.assessed_by)}, {md.when(gxp.assessed_at)} (version {gxp.version})",
-            ),
         ]
     )
 
@@ -429,31 +300,8 @@ def standards(_: UseCaseRecord) -> str:
     )
 
 
-def declaration(record: UseCaseRecord) -> str:
-    classification, missing = classification_of(record.view)
-    if classification is None:
-        return f"Cannot be determined: {md.text(missing)}."
-    roles = set(classification.roles or ([classification.role] if classification.role else []))
-    tier = classification.tier
-    if tier == "prohibited":
-        return (
-            "Not applicable: the classification found a prohibited practice (Article 5); such a "
-            "system may not be placed on the market, put into service or used."
-        )
-    if tier != "high":
-        return f"Not applicable: the system is classified {md.code(tier)}, not high-risk."
-    if "provider" not in roles:
-        shown = ", ".join(sorted(roles)) or "not recorded"
-        return (
-            f"Not applicable to the organisation: its role is {md.text(shown)}, not provider; the "
-            "provider of a high-risk system draws up the declaration (Articles 16(g) and 47). "
-            "The deployer's obligations are in Article 26 (section 9)."
-        )
-    return (
-        "Required: the organisation is the provider of a high-risk AI system (Articles 16(g) and "
-        "47). The signed EU declaration of conformity is " + md.NOT_RECORDED + " in Gouvernail: "
-        "attach it to this documentation."
-    )
+def conformity(record: UseCaseRecord) -> str:
+    return declaration(record.view)
 
 
 def post_market(record: UseCaseRecord) -> str:
@@ -480,58 +328,7 @@ def post_market(record: UseCaseRecord) -> str:
             "### 9.1 Monitoring in use, fallback and exit",
             answers,
             "### 9.2 EU AI Act classification and obligations",
-            _classification(record),
-        ]
-    )
-
-
-def _classification(record: UseCaseRecord) -> str:
-    classification, missing = classification_of(record.view)
-    if classification is None:
-        return f"Classification: {md.text(missing)}."
-    c = classification
-    facts = md.fields(
-        [
-            ("Tier", md.code(c.tier)),
-            ("High-risk route", md.code(c.high_risk_route)),
-            ("Annex III areas", ", ".join(md.code(a) for a in c.annex_iii_areas) or "none"),
-            ("Article 6(3) exception relied on", md.code(c.exception_applied)),
-            ("Profiles natural persons (always high-risk)", md.yes_no(c.profiling_override)),
-            ("General-purpose AI", md.yes_no(c.gpai)),
-            ("Role(s) of the organisation", md.text(", ".join(c.roles))),
-            ("Articles", md.text(", ".join(c.articles))),
-            ("Needs a compliance review", md.yes_no(c.needs_compliance_review)),
-            ("Rule set", md.code(c.ruleset)),
-            ("Classified on", md.when(c.classified_on)),
-        ]
-    )
-    reasons = md.bullets(
-        f"{md.code(r.rule)}: {md.text(r.text.en)} "
-        f"({md.text(', '.join(r.articles), empty='no article')})"
-        for r in c.reasons
-    )
-    duties = [*c.obligations, *c.transparency_duties]
-    obligations = md.table(
-        ("article", "obligation", "holders", "applies from", "legal source", "in force"),
-        [
-            (
-                md.text(o.article),
-                md.text(o.text.en),
-                md.text(", ".join(o.holders)),
-                md.when(o.applies_from) + (" (amended)" if o.amended else ""),
-                md.text(o.source),
-                md.yes_no(o.in_force),
-            )
-            for o in duties
-        ],
-    )
-    return "\n\n".join(
-        [
-            facts,
-            "Why (the rules that fired):",
-            reasons,
-            "Obligations and transparency duties, with their application dates:",
-            obligations if duties else "None.",
+            obligations(record.view),
         ]
     )
 
@@ -546,7 +343,7 @@ def sections(record: UseCaseRecord) -> str:
         risk_management,
         changes,
         standards,
-        declaration,
+        conformity,
         post_market,
     )
     return "\n\n".join(

@@ -64,6 +64,11 @@ def block(value: object, *, empty: str = NOT_RECORDED) -> str:
     return "\n\n".join(rendered)
 
 
+def labelled(label: str, value: object) -> str:
+    """A bold label followed by user text (several lines allowed)."""
+    return f"**{label}:** {block(value)}"
+
+
 def code(value: object) -> str:
     """An identifier shown as code (ids, hashes, actions, statuses); a value that is not a
     plain identifier is shown as escaped text instead."""

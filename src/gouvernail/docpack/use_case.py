@@ -12,6 +12,7 @@ from datetime import datetime
 
 from gouvernail.docpack import annex_iv
 from gouvernail.docpack import markdown as md
+from gouvernail.docpack.classification import classification_of
 from gouvernail.docpack.document import Document, assemble
 from gouvernail.docpack.record import UseCaseRecord
 from gouvernail.registry.approvals import DecisionView
@@ -211,7 +212,7 @@ def build(
     """The pack of one use case: cover, Annex IV outline, qualification, committee, approvals,
     audit history."""
     view = record.view
-    classification, _ = annex_iv.classification_of(view)
+    classification, _ = classification_of(view)
     body = "\n\n".join(
         [
             "This document follows the outline of Annex IV of Regulation (EU) 2024/1689 "

@@ -143,10 +143,6 @@ class ModelView(ModelSpec):
             updated_at=row.updated_at,
         )
 
-    def spec(self) -> ModelSpec:
-        """The declaration alone (what a file or a create request carries)."""
-        return ModelSpec(**{name: getattr(self, name) for name in ModelSpec.model_fields})
-
 
 class AffectedModel(View):
     name: str

@@ -303,8 +303,8 @@ class Literacy:
         """Record that a person completed a module (default: now)."""
         now = utcnow()
         when = now if completed_at is None else completed_at
-        if when.tzinfo is None:  # a date or a time without zone from a learning platform
-            when = when.replace(tzinfo=UTC)
+        # a date or a time without zone (learning platforms) is UTC
+        when = when.replace(tzinfo=UTC) if when.tzinfo is None else when.astimezone(UTC)
         if when > now + timedelta(minutes=5):
             raise GouvernailError("completed_at is in the future", field="completed_at")
         if score is not None and not 0 <= score <= 100:

@@ -59,9 +59,11 @@ def search(use_cases: UseCases, filters: Filters, sort: Sort) -> list[UseCaseSum
         if filters.q is not None:
             query = query.where(UseCase.id.in_(relevance))
         today = use_cases.today()
+        found = list(session.scalars(query))
+        loaded = views.Loaded.of(session, found)
         rows = [
-            views.summary(session, use_case, use_cases.workflows, use_cases.weights, today)
-            for use_case in session.scalars(query)
+            views.summary(session, use_case, use_cases.workflows, use_cases.weights, today, loaded)
+            for use_case in found
         ]
     if filters.flag:
         rows = [row for row in rows if filters.flag in row.flags]

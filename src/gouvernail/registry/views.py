@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections import defaultdict
+from dataclasses import dataclass, field
 from datetime import date
 
 import orjson
@@ -99,15 +101,70 @@ def key_results_of(session: Session, use_case_id: int) -> list[KeyResult]:
     )
 
 
+WORST_RISK = func.max(
+    func.coalesce(Risk.residual_likelihood, Risk.likelihood)
+    * func.coalesce(Risk.residual_severity, Risk.severity)
+)
+
+
+@dataclass
+class Loaded:
+    """Child rows of several use cases, read in a few queries (the catalogue lists hundreds)."""
+
+    sources: dict[int, list[DataSource]] = field(default_factory=lambda: defaultdict(list))
+    results: dict[int, list[KeyResult]] = field(default_factory=lambda: defaultdict(list))
+    worst: dict[int, int] = field(default_factory=dict)
+    teams: dict[int, str] = field(default_factory=dict)
+    people: dict[int, PersonRef] = field(default_factory=dict)
+
+    @classmethod
+    def of(cls, session: Session, use_cases: list[UseCase]) -> Loaded:
+        loaded = cls()
+        ids = [u.id for u in use_cases]
+        for chunk in (ids[i : i + 500] for i in range(0, len(ids), 500)):
+            for source in session.scalars(
+                select(DataSource)
+                .where(DataSource.use_case_id.in_(chunk))
+                .order_by(DataSource.position)
+            ):
+                loaded.sources[source.use_case_id].append(source)
+            for result in session.scalars(
+                select(KeyResult)
+                .where(KeyResult.use_case_id.in_(chunk))
+                .order_by(KeyResult.position)
+            ):
+                loaded.results[result.use_case_id].append(result)
+            for use_case_id, worst in session.execute(
+                select(Risk.use_case_id, WORST_RISK)
+                .where(Risk.use_case_id.in_(chunk), Risk.status != RiskStatus.CLOSED.value)
+                .group_by(Risk.use_case_id)
+            ):
+                loaded.worst[use_case_id] = worst
+        loaded.teams = {row.id: row.slug for row in session.execute(select(Team.id, Team.slug))}
+        wanted = {u.requester_id for u in use_cases}
+        for user in session.scalars(select(User).where(User.id.in_(wanted))):
+            loaded.people[user.id] = PersonRef(
+                id=user.id, username=user.username, display_name=user.display_name
+            )
+        return loaded
+
+
 def facts(
     session: Session,
     use_case: UseCase,
     workflows: Workflows,
     today: date,
     pilot_end_date: date | None = None,
+    *,
+    for_gates: bool = True,
+    loaded: Loaded | None = None,
 ) -> Facts:
-    sources = sources_of(session, use_case.id)
-    results = key_results_of(session, use_case.id)
+    """What the gates look at. ``for_gates=False`` (catalogue rows) skips what only the gates
+    need: the risk register check, and the approval state of use cases that are not live."""
+    loaded = loaded or Loaded.of(session, [use_case])
+    sources = loaded.sources[use_case.id]
+    results = loaded.results[use_case.id]
+    live = Status(use_case.status) in lifecycle.LIVE
     automation = automation_of(use_case)
     return Facts(
         status=Status(use_case.status),
@@ -139,36 +196,35 @@ def facts(
         sources_without_owner=[s.name for s in sources if s.owner_id is None],
         key_results=[KeyResultFacts(r.description, r.measured_on) for r in results],
         pilot_started_on=use_case.pilot_started_on,
-        approvals=approvals.state(session, use_case, workflows),
-        risk_gaps=missing_for_approval(session, use_case.id, use_case.ai_act_tier),
+        approvals=approvals.state(session, use_case, workflows) if for_gates or live else None,
+        risk_gaps=(
+            missing_for_approval(session, use_case.id, use_case.ai_act_tier) if for_gates else []
+        ),
         today=today,
         pilot_end_date=pilot_end_date if pilot_end_date is not None else use_case.pilot_end_date,
-        worst_risk_score=session.scalar(
-            select(
-                func.max(
-                    func.coalesce(Risk.residual_likelihood, Risk.likelihood)
-                    * func.coalesce(Risk.residual_severity, Risk.severity)
-                )
-            ).where(Risk.use_case_id == use_case.id, Risk.status != RiskStatus.CLOSED.value)
-        ),
+        worst_risk_score=loaded.worst.get(use_case.id),
     )
 
 
 def summary(
-    session: Session, use_case: UseCase, workflows: Workflows, weights: Weights, today: date
+    session: Session,
+    use_case: UseCase,
+    workflows: Workflows,
+    weights: Weights,
+    today: date,
+    loaded: Loaded | None = None,
 ) -> UseCaseSummary:
-    found = facts(session, use_case, workflows, today)
-    team = session.get(Team, use_case.department_id) if use_case.department_id else None
-    requester = person(session, use_case.requester_id)
-    assert requester is not None
+    loaded = loaded or Loaded.of(session, [use_case])
+    found = facts(session, use_case, workflows, today, for_gates=False, loaded=loaded)
+    department = loaded.teams.get(use_case.department_id) if use_case.department_id else None
     return UseCaseSummary(
         id=use_case.id,
         reference=reference(use_case.id),
         title=use_case.title,
         status=use_case.status,
         ai_act_tier=use_case.ai_act_tier,
-        department=team.slug if team else None,
-        requester=requester,
+        department=department,
+        requester=loaded.people[use_case.requester_id],
         sourcing=use_case.sourcing,
         priority_score=priority_score(found, weights),
         flags=lifecycle.flags(found),

@@ -133,6 +133,9 @@ def make_settings(tmp_path: Path, database_url: str) -> Callable[..., Settings]:
             "database_url": database_url,
             "log_json": False,
             "log_level": "WARNING",
+            # cheap argon2id in tests (the production cost is the default, checked in prod)
+            "password_hash_memory_kib": 1024,
+            "password_hash_time_cost": 1,
         }
         values.update(overrides)
         return Settings(**values)

@@ -82,6 +82,8 @@ class Runtime:
         passwords = Passwords(
             min_length=settings.password_min_length,
             max_age_days=settings.password_max_age_days,
+            memory_kib=settings.password_hash_memory_kib,
+            time_cost=settings.password_hash_time_cost,
         )
         limiter = MovingWindowRateLimiter(storage_from_string(settings.redis_url or "memory://"))
         authenticator = Authenticator(database, trail, passwords, settings, limiter)

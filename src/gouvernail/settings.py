@@ -99,6 +99,12 @@ class Settings(BaseSettings):
     password_max_age_days: int = Field(
         90, ge=0, description="Password ageing: days before a change is required (0: never)."
     )
+    password_hash_memory_kib: int = Field(
+        65536, ge=64, description="argon2id memory cost in KiB (prod: at least 19456, OWASP)."
+    )
+    password_hash_time_cost: int = Field(
+        3, ge=1, le=20, description="argon2id iterations (prod: at least 2, OWASP)."
+    )
     lockout_threshold: int = Field(
         5, ge=1, description="Consecutive failed sign-ins that lock an account."
     )
@@ -216,6 +222,8 @@ class Settings(BaseSettings):
                 problems.append("GOUVERNAIL_SECRET_KEY is shorter than 32 characters")
             if self.audit_signing_key_file is None:
                 problems.append("GOUVERNAIL_AUDIT_SIGNING_KEY_FILE is not set")
+            if self.password_hash_memory_kib < 19456 or self.password_hash_time_cost < 2:
+                problems.append("the argon2id cost is below the OWASP minimum (19456 KiB, 2)")
             if problems:
                 raise ValueError(
                     "refusing to start in prod with default secrets: " + "; ".join(problems)

@@ -12,7 +12,7 @@ from rich.table import Table
 
 from gouvernail.cli._common import console_context, group, out, runtime
 from gouvernail.db import migrate
-from gouvernail.demo import load_demo
+from gouvernail.demo import check_environment, load_demo
 
 demo_app = group("demo", "Example data to explore Gouvernail (never in production).")
 
@@ -49,6 +49,7 @@ def demo_load(
     the services and is recorded in the audit trail as the console operator's doing."""
     password = sys.stdin.readline().rstrip("\n") if password_stdin else secrets.token_urlsafe(12)
     with runtime() as rt:
+        check_environment(rt.settings)
         migrate.upgrade(rt.database)
         ctx = replace(console_context(), request_id="demo-load")
         report = load_demo(rt, ctx, password, force=force)

@@ -6,9 +6,10 @@ working at once.
 
 Everything goes through the services, so the audit trail records the demo like any other
 activity. The data is YAML in ``demo/data/``. Public interface: ``load_demo`` and its
-``DemoReport``; ``DemoRefusedError`` when the installation is not one to load a demo into.
+``DemoReport``; ``DemoRefusedError`` when the installation is not one to load a demo into
+(``check_environment`` says so before anything is touched).
 """
 
-from gouvernail.demo.loader import DemoRefusedError, DemoReport, load_demo
+from gouvernail.demo.loader import DemoRefusedError, DemoReport, check_environment, load_demo
 
-__all__ = ["DemoRefusedError", "DemoReport", "load_demo"]
+__all__ = ["DemoRefusedError", "DemoReport", "check_environment", "load_demo"]

@@ -26,7 +26,7 @@ from gouvernail.errors import ConflictError, GouvernailError
 from gouvernail.identity.models import User
 from gouvernail.registry.models import UseCase
 from gouvernail.runtime import Runtime
-from gouvernail.settings import Environment
+from gouvernail.settings import Environment, Settings
 
 BOOTSTRAP_ADMIN = "admin"
 
@@ -68,15 +68,13 @@ class DemoReport:
         return dict(Counter(use_case.status for use_case in self.use_cases))
 
 
-def load_demo(
-    rt: Runtime, ctx: AuditContext, password: str, *, force: bool = False
-) -> DemoReport:
+def load_demo(rt: Runtime, ctx: AuditContext, password: str, *, force: bool = False) -> DemoReport:
     """Load the demo organisation with ``password`` for every demo user (see the module)."""
     started = time.perf_counter()
     data = demo_data()
-    check(rt, data, password, force=force)
+    digest = check(rt, data, password, force=force)
     run = DemoRun(rt, ctx, password, today=utcnow().date())
-    with one_hash(rt.passwords, password):
+    with one_hash(rt.passwords, password, digest):
         organisation.load(run, data.organisation)
         inventory(run, data)
         known = stories.titles(run)
@@ -140,12 +138,19 @@ def inventory(run: DemoRun, data: DemoData) -> None:
 # --- checks (nothing is written before they pass) -------------------------------------------------
 
 
-def check(rt: Runtime, data: DemoData, password: str, *, force: bool) -> None:
-    if rt.settings.env is Environment.PROD:
+def check_environment(settings: Settings) -> None:
+    """Never in production: the demo people sign in with a shared, printed password."""
+    if settings.env is Environment.PROD:
         raise DemoRefusedError(
             "the demo is for exploration and refuses to run when env is prod: its people sign "
             "in with a shared, printed password"
         )
+
+
+def check(rt: Runtime, data: DemoData, password: str, *, force: bool) -> str | None:
+    """Refuse what must not be loaded; return the hash of the demo password that the demo
+    users of an earlier load hold, if any."""
+    check_environment(rt.settings)
     usernames = [person.username for person in data.organisation.users]
     for username in usernames:
         rt.passwords.check_policy(password, username=username)
@@ -165,14 +170,18 @@ def check(rt: Runtime, data: DemoData, password: str, *, force: bool) -> None:
             f"{use_cases} use case(s): the demo is meant for an empty installation. Give --force "
             "to add it next to them (nothing is deleted or changed)"
         )
-    for username, stored in sorted(present.items()):
+    check_data_classes(rt, data)
+    digest = None
+    for stored in sorted(set(present.values()), key=str):  # demo users share one hash
         if not rt.passwords.verify(stored, password):
+            holders = sorted(name for name, value in present.items() if value == stored)
             raise DemoRefusedError(
-                f"the demo user {username} exists with another password: give the password of "
-                "the earlier demo load (--password-stdin) so that the demo people can sign",
+                f"the demo user(s) {', '.join(holders)} exist with another password: give the "
+                "password of the earlier demo load (--password-stdin) so that they can sign",
                 field="password",
             )
-    check_data_classes(rt, data)
+        digest = stored
+    return digest
 
 
 def check_data_classes(rt: Runtime, data: DemoData) -> None:

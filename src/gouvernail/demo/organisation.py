@@ -10,7 +10,7 @@ import io
 from gouvernail.demo.run import DemoRun
 from gouvernail.demo.spec import CharterSpec, CommitteeSpec, Organisation, ReferentSpec, UserSpec
 
-EXPIRED_AGE_DAYS = 400  # yearly modules lapse; the two-year managers' module does not
+AGE_DAYS = {"expired": 400, "expiring": 350}  # yearly modules lapsed, or lapsing within weeks
 
 
 def load(run: DemoRun, spec: Organisation) -> None:
@@ -55,8 +55,8 @@ def people(run: DemoRun, spec: Organisation) -> None:
 
 def trainings(run: DemoRun, people: list[UserSpec]) -> None:
     """Load the shipped training modules, then import the completions as a learning platform
-    would export them: recent for most people, more than a year old for some (expired), none
-    for new joiners (missing). People who already have completions are left out."""
+    would export them: recent for most people, about a year old for some (expiring, expired),
+    none for new joiners (missing). People who already have completions are left out."""
     literacy = run.rt.literacy
     run.created["training modules"] += len(literacy.load_modules(run.ctx))
     rows: list[list[object]] = []
@@ -64,10 +64,16 @@ def trainings(run: DemoRun, people: list[UserSpec]) -> None:
         user = run.user(person.username)
         if person.training == "missing" or literacy.completions(user_id=user.id, limit=1):
             continue
-        age = EXPIRED_AGE_DAYS + index if person.training == "expired" else 20 + index * 37 % 240
+        age = AGE_DAYS.get(person.training, 20 + index * 37 % 240)
         for module in literacy.trainings(user.id).missing_required:
             rows.append(
-                [user.email, module, run.day(-age), 72 + index * 7 % 28, f"HLP-{index:03d}-{module}"]
+                [
+                    user.email,
+                    module,
+                    run.day(-age),
+                    72 + index * 7 % 28,
+                    f"HLP-{index:03d}-{module}",
+                ]
             )
     if not rows:
         return

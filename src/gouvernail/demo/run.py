@@ -86,24 +86,23 @@ def registry_day(use_cases: UseCases, day: date) -> Iterator[None]:
 
 
 @contextmanager
-def one_hash(passwords: Passwords, password: str) -> Iterator[None]:
-    """Hash the demo password once and recognise it without hashing again.
+def one_hash(passwords: Passwords, shared: str, digest: str | None = None) -> Iterator[None]:
+    """Hash the demo password ``shared`` once and recognise it without hashing again.
 
     Every demo user has the same, printed password, so one argon2 hash (one salt) serves them
     all, and checking that very password against that very hash needs no second computation.
     This saves some 70 argon2 computations per load (each deliberately slow: a minute in all on
-    a busy machine). Any other password or hash takes the normal path; the methods are put back
-    when the load ends."""
-    digest = passwords.hash(password)
+    a busy machine). ``digest``: the hash an earlier load gave them, already checked against
+    ``shared``. Any other password or hash takes the normal path; the methods are put back when
+    the load ends, so run the load on a runtime of its own (the CLI does)."""
+    known = digest or passwords.hash(shared)
     real_hash, real_verify = passwords.hash, passwords.verify
 
-    def hash_once(candidate: str) -> str:
-        return digest if candidate == password else real_hash(candidate)
+    def hash_once(password: str) -> str:
+        return known if password == shared else real_hash(password)
 
-    def verify_once(stored: str | None, candidate: str) -> bool:
-        if stored == digest and candidate == password:
-            return True
-        return real_verify(stored, candidate)
+    def verify_once(stored: str | None, password: str) -> bool:
+        return (stored == known and password == shared) or real_verify(stored, password)
 
     passwords.hash = hash_once  # type: ignore[method-assign]
     passwords.verify = verify_once  # type: ignore[method-assign]

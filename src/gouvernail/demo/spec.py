@@ -43,7 +43,7 @@ class UserSpec(Spec):
     team: str
     level: str
     roles: list[str]
-    training: Literal["current", "expired", "missing"] = "current"
+    training: Literal["current", "expiring", "expired", "missing"] = "current"
     charter: Literal["accepted", "pending"] = "accepted"
 
 

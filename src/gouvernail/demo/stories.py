@@ -88,7 +88,9 @@ def prepare(run: DemoRun, story: StorySpec) -> Case:
     if story.qualification is not None:
         body = {**story.qualification, "version": case.version}
         where = f"{story.key}.qualification"
-        case.saw(use_cases.record_qualification(run.ctx, case.id, build(QualificationIn, body, where)))
+        case.saw(
+            use_cases.record_qualification(run.ctx, case.id, build(QualificationIn, body, where))
+        )
     move(run, case, Status.QUALIFIED)
     if story.classification is not None:
         body = {"answers": story.classification, "version": case.version}

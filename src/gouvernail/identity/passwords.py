@@ -13,8 +13,16 @@ from gouvernail.errors import GouvernailError
 class Passwords:
     """Hashes and checks passwords; enforces length and ageing."""
 
-    def __init__(self, *, min_length: int, max_age_days: int) -> None:
-        self._hasher = PasswordHasher()
+    def __init__(
+        self,
+        *,
+        min_length: int,
+        max_age_days: int,
+        memory_kib: int = 65536,
+        time_cost: int = 3,
+    ) -> None:
+        # Hashes record their own parameters: changing the cost keeps older hashes verifiable.
+        self._hasher = PasswordHasher(memory_cost=memory_kib, time_cost=time_cost)
         self.min_length = min_length
         self.max_age_days = max_age_days
         # Verifying against this keeps the time of "unknown user" equal to "wrong password".

@@ -20,8 +20,8 @@ from gouvernail.charter.service import Charters
 from gouvernail.db.base import utcnow
 from gouvernail.db.engine import Database
 from gouvernail.errors import ConflictError, GouvernailError, NotFoundError
+from gouvernail.inventory import contracts, transfer
 from gouvernail.inventory import operations as ops
-from gouvernail.inventory import transfer
 from gouvernail.inventory.models import Guarantee, InventoryModel, Vendor
 from gouvernail.inventory.records import model_spec, vendor_spec
 from gouvernail.inventory.routing import RoutableModel
@@ -74,7 +74,7 @@ class Inventory:
         today = utcnow().date()
 
         def work(tx: Tx) -> VendorView:
-            vendor = ops.create_vendor(tx, spec, guarantees or [])
+            vendor = contracts.create_vendor(tx, spec, guarantees or [])
             return self._vendor_view(tx.session, vendor, today)
 
         return self.trail.run(ctx, work)
@@ -96,7 +96,7 @@ class Inventory:
             vendor = ops.get_vendor(tx.session, slug)
             ops.check_version(f"vendor {slug}", vendor.version, version)
             spec = ops.merge(vendor_spec(vendor), changes, fixed={"slug"})
-            if not ops.revise_vendor(tx, vendor, spec, reason):
+            if not contracts.revise_vendor(tx, vendor, spec, reason):
                 raise GouvernailError("nothing to change")
             return self._vendor_view(tx.session, vendor, today)
 
@@ -118,7 +118,7 @@ class Inventory:
         today = utcnow().date()
 
         def work(tx: Tx) -> GuaranteeView:
-            guarantee = ops.add_guarantee(tx, ops.get_vendor(tx.session, slug), spec)
+            guarantee = contracts.add_guarantee(tx, ops.get_vendor(tx.session, slug), spec)
             return GuaranteeView.of(guarantee, today)
 
         return self.trail.run(ctx, work)
@@ -145,7 +145,7 @@ class Inventory:
             if guarantee is None:
                 raise NotFoundError(f"no guarantee with id {guarantee_id}")
             ops.check_version(f"guarantee {guarantee_id}", guarantee.version, version)
-            ops.review_guarantee(
+            contracts.review_guarantee(
                 tx,
                 env,
                 guarantee,
@@ -195,7 +195,7 @@ class Inventory:
         env = self._env()
 
         def work(tx: Tx) -> list[ReviewItem]:
-            flagged = ops.flag_overdue(tx, env)
+            flagged = contracts.flag_overdue(tx, env)
             return [self._review_item(tx.session, g, env.today) for g in flagged]
 
         return self.trail.run(ctx, work)

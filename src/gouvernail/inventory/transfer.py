@@ -33,6 +33,7 @@ from sqlalchemy.orm import Session
 
 from gouvernail.audit import AuditContext, AuditTrail, Tx
 from gouvernail.errors import GouvernailError
+from gouvernail.inventory import contracts
 from gouvernail.inventory import events as ev
 from gouvernail.inventory import operations as ops
 from gouvernail.inventory.models import InventoryModel, Vendor
@@ -151,16 +152,16 @@ def _apply_vendor(tx: Tx, entry: VendorEntry, why: str) -> str:
     spec = VendorSpec.model_validate(entry.model_dump(exclude={"guarantees"}))
     vendor = tx.session.scalar(select(Vendor).where(Vendor.slug == spec.slug))
     if vendor is None:
-        ops.create_vendor(tx, spec, entry.guarantees)
+        contracts.create_vendor(tx, spec, entry.guarantees)
         return "created"
-    changed = ops.revise_vendor(tx, vendor, spec, why)
+    changed = contracts.revise_vendor(tx, vendor, spec, why)
     for guarantee in entry.guarantees:
         existing = next((g for g in vendor.guarantees if g.kind == guarantee.kind), None)
         if existing is None or not existing.active:
-            ops.add_guarantee(tx, vendor, guarantee)
+            contracts.add_guarantee(tx, vendor, guarantee)
             changed = True
         else:
-            changed = ops.revise_guarantee(tx, existing, guarantee, why) or changed
+            changed = contracts.revise_guarantee(tx, existing, guarantee, why) or changed
     return "updated" if changed else "unchanged"
 
 

@@ -205,7 +205,7 @@ def test_demo_load_on_an_empty_installation(
     assert "another password" in output
     code, output = invoke("demo", "load", "--force", "--password-stdin", stdin=PASSWORD + "\n")
     assert code == 0, output
-    assert "nothing (already loaded)" in output
+    assert "nothing (already loaded)" in output, output
     assert len(get(client, "/api/v1/use-cases", auditor)) == 12
     assert len(rt.directory.list_users()) == 27
     code, output = invoke("audit", "verify")

@@ -107,7 +107,11 @@ def headings(html: str, level: int) -> list[str]:
 
 def generated(rt: Runtime, action: str = "documentation.generated") -> list[AuditRecord]:
     with rt.database.read() as session:
-        return list(session.scalars(select(AuditRecord).where(AuditRecord.action == action)))
+        return list(
+            session.scalars(
+                select(AuditRecord).where(AuditRecord.action == action).order_by(AuditRecord.seq)
+            )
+        )
 
 
 def pdf_text(body: bytes) -> str:
@@ -549,7 +553,8 @@ def test_validation_pack_for_auditors_and_admins_with_or_without_evidence(
     text = markdown_of(client.get("/api/v1/validation-pack", headers=login("root")))
     assert "not the installed version" in text
     assert "| `REQ-TST-001` | Passes on one backend, skipped on the other. | issue | high |" in text
-    assert "`tests/test_a.py::test_ok`: passed (1 case, 1 skipped) | **passed** |" in text
+    assert "| `REQ-TST-001` | `tests/test_a.py::test_ok` | passed (1 case, 1 skipped) |" in text
+    assert "| issue | low | 2 | **incomplete** |" in text
     assert "**2 requirement(s) failed:** REQ-TST-002, REQ-TST-005." in text
     assert "| `tests/test_a.py::test_broken` | assert 1 == 2 |" in text
 

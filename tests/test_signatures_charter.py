@@ -541,8 +541,8 @@ def cli_env(settings: Settings, monkeypatch: pytest.MonkeyPatch) -> Settings:
     return settings
 
 
-def invoke(*args: str) -> tuple[int, str]:
-    result = CliRunner().invoke(cli_app, list(args))
+def invoke(*args: str, stdin: str | None = None) -> tuple[int, str]:
+    result = CliRunner().invoke(cli_app, list(args), input=stdin)
     return result.exit_code, result.output
 
 
@@ -564,6 +564,30 @@ def test_charter_cli(cli_env: Settings, tmp_path: Path) -> None:
     code, output = invoke("charter", "rollout", "2", "--notify")
     assert code == 0, output
     assert "users 0" in output
+    # an operator onboards a technical account: it signs the charter, then gets trained
+    passphrase = "a long enough passphrase\n"
+    assert (
+        invoke("user", "add", "robot", "--name", "Robot", "--password-stdin", stdin=passphrase)[0]
+        == 0
+    )
+    code, output = invoke("charter", "accept", "robot", "--password-stdin", stdin="wrong\n")
+    assert code == 1
+    code, output = invoke("charter", "accept", "robot", "--password-stdin", stdin=passphrase)
+    assert code == 0, output
+    assert "accepted" in output
+    assert invoke("charter", "accept", "nobody", "--password-stdin", stdin=passphrase)[0] == 1
+    code, output = invoke("key", "create", "robot", "--name", "batch")
+    assert code == 1
+    assert "ai-literacy-basics (not defined yet)" in " ".join(output.split())
+    assert invoke("literacy", "module-load")[0] == 0
+    for module in ("ai-literacy-basics", "ai-data-protection"):
+        assert invoke("literacy", "record", "robot", module)[0] == 0
+    code, output = invoke("key", "create", "robot", "--name", "batch")
+    assert code == 0, output
+    assert output.strip().splitlines()[-1].startswith("gk_")
+    code, output = invoke("charter", "rollout", "2", "--state", "accepted")
+    assert "accepted 1" in output
+    assert "robot" in output
     listed = invoke("charter", "list")[1]
     assert "active" in listed
     assert "draft" in listed

@@ -146,14 +146,13 @@ def report(
         query = query.where(User.team_id.in_(team_ids))
     users = list(session.scalars(query).unique())
     ids = [u.id for u in users]
-    told = {
-        user_id: told_at
-        for user_id, told_at in session.execute(
+    told = dict(
+        session.execute(
             select(CharterNotice.user_id, CharterNotice.told_at).where(
                 CharterNotice.charter_version_id == version.id
             )
-        )
-    }
+        ).all()
+    )
     counted = {v.id for v in timeline.this_or_later(version)}
     signed = acceptances(session, timeline, at, ids if len(ids) <= 1000 else None)
     rows: list[RolloutUser] = []

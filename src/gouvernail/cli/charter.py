@@ -3,6 +3,8 @@ now or at a date, withdraw, list, and follow the roll-out."""
 
 from __future__ import annotations
 
+import getpass
+import sys
 from datetime import datetime
 from enum import StrEnum
 from pathlib import Path
@@ -19,6 +21,7 @@ from gouvernail.cli._common import (
     runtime,
 )
 from gouvernail.errors import GouvernailError
+from gouvernail.identity.principal import Principal
 
 charter_app = group("charter", "The acceptable-use charter and its roll-out.")
 
@@ -117,6 +120,34 @@ def charter_withdraw(
     with runtime() as rt:
         view = rt.charters.withdraw(console_context(), charter_id, reason=reason)
         out.print(f"charter {view.number} withdrawn")
+
+
+@charter_app.command("accept")
+def charter_accept(
+    username: Annotated[
+        str, typer.Argument(help="The person accepting (they type their password).")
+    ],
+    version_id: Annotated[
+        int | None, typer.Option(help="Version accepted (default: the newest activated).")
+    ] = None,
+    password_stdin: Annotated[
+        bool, typer.Option("--password-stdin", help="Read the password from standard input.")
+    ] = False,
+) -> None:
+    """Accept the charter as USERNAME: an electronic signature with that person's password
+    (e.g. for a technical account that needs a key)."""
+    password = (
+        sys.stdin.readline().rstrip("\n") if password_stdin else getpass.getpass("password: ")
+    )
+    with runtime() as rt:
+        user = next((u for u in rt.directory.list_users() if u.username == username), None)
+        if user is None:
+            raise GouvernailError(f"no user {username!r}", field="username")
+        principal = Principal(
+            user.id, user.username, user.display_name, tuple(user.roles), user.team_id, "console"
+        )
+        signature = rt.charters.accept(principal, password=password, version_id=version_id)
+        out.print(signature.manifestation)
 
 
 @charter_app.command("list")

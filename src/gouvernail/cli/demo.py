@@ -13,6 +13,7 @@ from rich.table import Table
 from gouvernail.cli._common import console_context, group, out, runtime
 from gouvernail.db import migrate
 from gouvernail.demo import check_environment, load_demo
+from gouvernail.registry.models import Status
 
 demo_app = group("demo", "Example data to explore Gouvernail (never in production).")
 
@@ -54,8 +55,9 @@ def demo_load(
         ctx = replace(console_context(), request_id="demo-load")
         report = load_demo(rt, ctx, password, force=force)
     statuses = Table("status", "use cases", title=f"{report.organisation}: use cases")
-    for status, count in sorted(report.statuses.items()):
-        statuses.add_row(status, str(count))
+    for status in Status:
+        if status in report.statuses:
+            statuses.add_row(status.value, str(report.statuses[status]))
     out.print(statuses)
     people = Table("username", "name", "job", "team", "roles", "training", "charter")
     for person in report.people:

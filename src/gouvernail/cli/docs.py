@@ -34,7 +34,7 @@ def _deliver(rendered: Rendered, output: Path | None) -> None:
         return
     target = output or Path(rendered.filename)
     target.write_bytes(rendered.body)
-    err.print(f"{target} written (content SHA-256 {rendered.content_hash})")
+    err.print(f"{target} written (content SHA-256 {rendered.content_hash})", soft_wrap=True)
 
 
 @docs_app.command("use-case")

@@ -73,7 +73,7 @@ def load_demo(rt: Runtime, ctx: AuditContext, password: str, *, force: bool = Fa
     started = time.perf_counter()
     data = demo_data()
     digest = check(rt, data, password, force=force)
-    run = DemoRun(rt, ctx, password, today=utcnow().date())
+    run = DemoRun(rt, ctx, password, today=utcnow().date(), force=force)
     with one_hash(rt.passwords, password, digest):
         organisation.load(run, data.organisation)
         inventory(run, data)
@@ -104,7 +104,7 @@ def load_demo(rt: Runtime, ctx: AuditContext, password: str, *, force: bool = Fa
             for person in data.organisation.users
         ],
         use_cases=[summary(rt, ids[story.key]) for story in data.stories],
-        created=dict(run.created),
+        created={what: count for what, count in run.created.items() if count},
         seconds=round(time.perf_counter() - started, 1),
     )
 

@@ -29,6 +29,7 @@ class DemoRun:
     ctx: AuditContext
     password: str
     today: date
+    force: bool = False
     users: dict[str, UserView] = field(default_factory=dict)
     created: Counter[str] = field(default_factory=Counter)
 

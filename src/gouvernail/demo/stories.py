@@ -123,7 +123,7 @@ def submit(run: DemoRun, story: StorySpec) -> Case:
         view = run.rt.use_cases.submit(run.ctx, requester, body)
     except GouvernailError as error:
         # Next to an existing catalogue (--force), a demo idea may resemble a real one.
-        if error.code != "possible_duplicate" or body.duplicate_justification:
+        if not run.force or error.code != "possible_duplicate" or body.duplicate_justification:
             raise
         body = body.model_copy(update={"duplicate_justification": DUPLICATE_FALLBACK})
         view = run.rt.use_cases.submit(run.ctx, requester, body)

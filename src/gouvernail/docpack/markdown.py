@@ -24,9 +24,10 @@ BODY_MARK = "---"
 # Characters that mean something anywhere in a line (emphasis, code, links, HTML, tables,
 # strikethrough, entities, escapes, the closing sequence of a heading).
 _INLINE = re.compile(r"([\\`*_\[\]<>|~&#])")
-# What opens a block when it starts a line: quotes, bullets, setext/thematic rules, ordered
-# list numbers ("1." or "1)").
-_LINE_START = re.compile(r"^([>+\-=])|^(\d+)([.)])")
+# What opens a block when it starts a line: a bullet ("- ", "+ "), a thematic break or setext
+# underline ("---", "==="), an ordered list item ("1. ", "1) ").
+_MARKER = re.compile(r"^([+=]|-(?=[\s-]|$))")
+_ORDERED = re.compile(r"^(\d{1,9})([.)])(?=\s|$)")
 # What a code span may hold as is (identifiers, versions, hashes); anything else is text.
 _IDENTIFIER = re.compile(r"[\w .:/@+\-]*")
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
@@ -39,9 +40,7 @@ def _clean(value: object) -> str:
 
 def _escape_line(line: str) -> str:
     line = _INLINE.sub(r"\\\1", line.strip())
-    return _LINE_START.sub(
-        lambda m: f"\\{m.group(1)}" if m.group(1) else f"{m.group(2)}\\{m.group(3)}", line
-    )
+    return _ORDERED.sub(r"\1\\\2", _MARKER.sub(r"\\\1", line))
 
 
 def text(value: object, *, empty: str = NOT_RECORDED) -> str:

@@ -25,6 +25,7 @@ from reportlab.lib.units import mm
 from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import (
+    CondPageBreak,
     Flowable,
     HRFlowable,
     Paragraph,
@@ -39,6 +40,7 @@ from gouvernail.docpack import fonts
 
 MARGIN = 18 * mm
 SAFE_SCHEMES = ("http://", "https://", "mailto:")
+HEADING_ROOM = 30 * mm
 
 
 def _parser() -> MarkdownIt:
@@ -62,7 +64,6 @@ class _Styles:
                 leading=size * 1.25,
                 spaceBefore=10 if level > 1 else 0,
                 spaceAfter=5,
-                keepWithNext=1,
             )
             for level, size in sizes.items()
         }
@@ -130,6 +131,9 @@ class _Story:
         kind = token.type
         if kind == "heading_open":
             style = self.styles.headings[int(token.tag[1])]
+            # a heading never ends a page: it needs room for a few lines after it (a
+            # keep-with-next would push a long table after it to the next page whole)
+            self.flowables.append(CondPageBreak(HEADING_ROOM))
             self.flowables.append(Paragraph(_inline(tokens[index + 1]), style))
             return index + 3
         if kind == "paragraph_open":

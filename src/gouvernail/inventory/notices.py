@@ -8,10 +8,10 @@ so a notice exists exactly when its audit record does.
 from __future__ import annotations
 
 import structlog
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from gouvernail.identity.models import Notification, Role, User, UserRole
+from gouvernail.identity.models import Role
+from gouvernail.identity.notices import notify_roles
 
 log = structlog.get_logger(__name__)
 
@@ -21,13 +21,6 @@ DECIDERS = (Role.COMMITTEE_MEMBER.value, Role.AI_REFERENT.value)
 def notify_deciders(session: Session, kind: str, message: str) -> int:
     """Queue ``message`` for every active committee member and AI referent (once per person,
     whatever roles they hold); return how many were told."""
-    people = session.scalars(
-        select(User.id)
-        .join(UserRole, UserRole.user_id == User.id)
-        .where(UserRole.role.in_(DECIDERS), User.is_active.is_(True))
-        .distinct()
-    ).all()
-    for user_id in people:
-        session.add(Notification(user_id=user_id, kind=kind, message=message))
-    log.warning("inventory." + kind, detail=message, notified=len(people))
-    return len(people)
+    told = notify_roles(session, DECIDERS, kind, message)
+    log.warning("inventory." + kind, detail=message, notified=told)
+    return told

@@ -26,6 +26,10 @@ FIX_TRAINING = (
     "complete it on the learning platform; an AI referent records or imports the completion "
     "(POST /api/v1/literacy/completions)"
 )
+UNDEFINED = (
+    " The charter requires modules not defined yet: an AI referent creates them first "
+    "(POST /api/v1/literacy/modules, or gouvernail literacy module-load)."
+)
 
 
 def rules_of(session: Session, version_id: int | None) -> CharterRules | None:
@@ -104,13 +108,14 @@ def _reasons(
             parts.append(
                 "expired " + ", ".join(f"{t.code} (on {t.expires_at:%Y-%m-%d})" for t in expired)
             )
+        undefined = "" if all(t.defined for t in missing) else UNDEFINED
         reasons.append(
             EligibilityReason(
                 code="training_required",
                 modules=[t.code for t in missing + expired],
                 message=f"{username} lacks required AI-literacy training: "
                 + "; ".join(parts)
-                + f": {FIX_TRAINING}.",
+                + f": {FIX_TRAINING}.{undefined}",
             )
         )
     return reasons

@@ -114,7 +114,7 @@ def _check_audience(roles: Sequence[str], levels: Sequence[str]) -> None:
 
 
 def _slugs(session: Session) -> dict[int, str]:
-    return {team_id: slug for team_id, slug in session.execute(select(Team.id, Team.slug))}
+    return dict(session.execute(select(Team.id, Team.slug)).all())
 
 
 def _module(session: Session, code: str, field: str = "module") -> TrainingModule:

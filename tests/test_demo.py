@@ -46,7 +46,7 @@ def test_refused_in_prod_and_with_a_bad_password_writing_nothing(
     monkeypatch.setenv("GOUVERNAIL_AUDIT_SIGNING_KEY_FILE", str(cli_env.signing_key_path))
     code, output = invoke("demo", "load", "--password-stdin", stdin=PASSWORD + "\n")
     assert code == 1, output
-    assert "prod" in output
+    assert "refuses to run when env is prod" in output
     monkeypatch.setenv("GOUVERNAIL_ENV", "test")
     code, output = invoke("demo", "load", "--password-stdin", stdin="short\n")
     assert code == 1, output

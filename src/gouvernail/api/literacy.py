@@ -17,7 +17,7 @@ from gouvernail.identity.principal import Principal
 from gouvernail.literacy.coverage import CoverageReport
 from gouvernail.literacy.importer import MAX_BYTES, ImportMapping
 from gouvernail.literacy.importing import ImportRejectedError
-from gouvernail.literacy.service import ModuleChanges, ModuleSpec, validated
+from gouvernail.literacy.modules import ModuleChanges, ModuleSpec, validated
 from gouvernail.literacy.views import CompletionView, Eligibility, ModuleView, MyTrainings
 
 router = APIRouter(prefix="/api/v1/literacy", tags=["literacy"])

@@ -231,3 +231,10 @@ def evaluate(timeline: Timeline, accepted: Iterable[int], at: datetime) -> Accep
         ),
         **extra,
     )
+
+
+def status_in(session: Session, user_id: int, at: datetime) -> AcceptanceStatus:
+    """``Charters.acceptance_status`` inside an open session (key issuing, the gateway)."""
+    timeline = Timeline.load(session)
+    accepted = acceptances(session, timeline, at, [user_id]).get(user_id, {})
+    return evaluate(timeline, accepted, at)

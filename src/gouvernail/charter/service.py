@@ -10,12 +10,11 @@ meaning ``accepted``. Which version is in force and who complies is ``charter.ac
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime, timedelta
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 import yaml
-from pydantic import BaseModel, ValidationError
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -27,18 +26,25 @@ from gouvernail.charter.acceptance import (
     AcceptanceStatus,
     Timeline,
     acceptances,
-    evaluate,
     moment,
+    status_in,
     version_content,
 )
+from gouvernail.charter.checks import (
+    MAX_GRACE_DAYS,
+    check_schedule,
+    check_text,
+    check_trainings,
+    parse_rules,
+)
 from gouvernail.charter.models import CharterStatus, CharterVersion
-from gouvernail.charter.rules import CharterRules, RuleError
+from gouvernail.charter.rules import CharterRules
+from gouvernail.charter.views import CharterView, get_version, status_of, view_of
 from gouvernail.db.base import utcnow
 from gouvernail.db.engine import Database
 from gouvernail.errors import ConflictError, GouvernailError, NotFoundError
 from gouvernail.identity.directory import find_team, team_subtree
 from gouvernail.identity.principal import Principal
-from gouvernail.literacy.models import TrainingModule
 from gouvernail.signatures.models import Meaning, Signature
 from gouvernail.signatures.service import (
     SignableVersion,
@@ -47,99 +53,10 @@ from gouvernail.signatures.service import (
     content_hash,
 )
 
-MAX_BODY = 100_000
-MAX_GRACE_DAYS = 365
-MAX_SCHEDULE_DAYS = 366
 DEFAULTS = Path(__file__).parent / "defaults"
 LANGUAGES = ("en", "fr")
 
-
-class CharterView(BaseModel):
-    id: int
-    number: str
-    title: str
-    body: str
-    rules: CharterRules
-    status: str
-    revision: int
-    content_hash: str
-    created_at: datetime
-    activated_at: datetime | None
-    effective_at: datetime | None
-    grace_days: int
-    grace_ends_at: datetime | None
-    signatures: list[SignatureView] = []
-
-
-def _status(version: CharterVersion, timeline: Timeline, at: datetime) -> str:
-    """draft, scheduled, active (in force), superseded or withdrawn."""
-    if version.status == CharterStatus.ACTIVATED.value:
-        return timeline.state_of(version.id, at)
-    return version.status
-
-
-def _view(
-    version: CharterVersion, timeline: Timeline, signatures: list[SignatureView] | None = None
-) -> CharterView:
-    effective = version.effective_at
-    return CharterView(
-        id=version.id,
-        number=version.number,
-        title=version.title,
-        body=version.body,
-        rules=CharterRules.model_validate_json(version.rules),
-        status=_status(version, timeline, utcnow()),
-        revision=version.revision,
-        content_hash=content_hash(version_content(version)),
-        created_at=version.created_at,
-        activated_at=version.activated_at,
-        effective_at=effective,
-        grace_days=version.grace_days,
-        grace_ends_at=effective + timedelta(days=version.grace_days) if effective else None,
-        signatures=signatures or [],
-    )
-
-
-def parse_rules(rules: Any) -> CharterRules:
-    try:
-        return CharterRules.model_validate(rules)
-    except ValidationError as error:
-        first = error.errors()[0]
-        cause = first.get("ctx", {}).get("error")
-        if isinstance(cause, RuleError):
-            raise GouvernailError(
-                f"charter rules: {cause.field}: {cause}", field=f"rules.{cause.field}"
-            ) from None
-        where = ".".join(str(part) for part in first["loc"])
-        raise GouvernailError(
-            f"charter rules: {where or 'rules'}: {first['msg']}",
-            field=f"rules.{where}" if where else "rules",
-        ) from None
-
-
-def _check_text(title: str | None, body: str | None) -> None:
-    if title is not None and not title.strip():
-        raise GouvernailError("the charter needs a title", field="title")
-    if title is not None and len(title.strip()) > 200:
-        raise GouvernailError("the title has at most 200 characters", field="title")
-    if body is not None and not body.strip():
-        raise GouvernailError("the charter needs its text (Markdown)", field="body")
-    if body is not None and len(body) > MAX_BODY:
-        raise GouvernailError(
-            f"the charter text has {len(body)} characters; at most {MAX_BODY}", field="body"
-        )
-
-
-def _check_trainings(session: Session, rules: CharterRules) -> None:
-    """Once training modules exist, the required trainings must name existing ones."""
-    known = set(session.scalars(select(TrainingModule.code)))
-    unknown = sorted(set(rules.required_trainings) - known)
-    if known and unknown:
-        raise GouvernailError(
-            f"required_trainings names unknown training module(s) {unknown}; known modules: "
-            f"{sorted(known)} (create the module first)",
-            field="rules.required_trainings",
-        )
+__all__ = ["CharterView", "Charters", "default_path", "parse_rules", "status_in"]
 
 
 class CharterSignable:
@@ -147,7 +64,7 @@ class CharterSignable:
     signed_through: str | None = None
 
     def current(self, session: Session, object_id: str) -> SignableVersion:
-        version = _get(session, object_id)
+        version = get_version(session, object_id)
         meanings: set[Meaning] = set()
         if version.status == CharterStatus.DRAFT.value:
             meanings = {Meaning.AUTHORED, Meaning.REVIEWED, Meaning.APPROVED, Meaning.REJECTED}
@@ -160,17 +77,6 @@ class CharterSignable:
             meanings=frozenset(meanings),
             label=f"charter {version.number}",
         )
-
-
-def _get(session: Session, charter_id: int | str) -> CharterVersion:
-    try:
-        key = int(charter_id)
-    except ValueError:
-        raise NotFoundError(f"no charter version with id {charter_id!r}") from None
-    version = session.get(CharterVersion, key)
-    if version is None:
-        raise NotFoundError(f"no charter version with id {charter_id}")
-    return version
 
 
 class Charters:
@@ -196,7 +102,7 @@ class Charters:
         number, title = number.strip(), title.strip()
         if not number or len(number) > 32:
             raise GouvernailError("the version number needs 1-32 characters", field="number")
-        _check_text(title, body)
+        check_text(title, body)
         parsed = parse_rules(rules)
 
         def work(tx: Tx) -> CharterView:
@@ -205,7 +111,7 @@ class Charters:
                 is not None
             ):
                 raise ConflictError(f"charter version {number!r} exists", field="number")
-            _check_trainings(tx.session, parsed)
+            check_trainings(tx.session, parsed)
             version = CharterVersion(
                 number=number,
                 title=title,
@@ -218,7 +124,7 @@ class Charters:
             )
             tx.session.add(version)
             tx.session.flush()
-            view = _view(version, Timeline([]))
+            view = view_of(version, Timeline([]))
             tx.emit(
                 ev.CharterDrafted(
                     object_id=str(version.id),
@@ -242,11 +148,11 @@ class Charters:
     ) -> CharterView:
         if not reason.strip():
             raise GouvernailError("a reason is required to revise the charter", field="reason")
-        _check_text(title, body)
+        check_text(title, body)
         parsed = parse_rules(rules) if rules is not None else None
 
         def work(tx: Tx) -> CharterView:
-            version = _get(tx.session, charter_id)
+            version = get_version(tx.session, charter_id)
             if version.status != CharterStatus.DRAFT.value:
                 raise ConflictError(
                     f"charter {version.number} is {version.status}: only drafts can be revised;"
@@ -258,7 +164,7 @@ class Charters:
             if body is not None:
                 version.body = body
             if parsed is not None:
-                _check_trainings(tx.session, parsed)
+                check_trainings(tx.session, parsed)
                 version.rules = parsed.model_dump_json()
             new_hash = content_hash(version_content(version))
             if new_hash == old_hash:
@@ -273,7 +179,7 @@ class Charters:
                     reason=reason.strip(),
                 )
             )
-            return _view(version, Timeline([]))
+            return view_of(version, Timeline([]))
 
         return self.trail.run(ctx, work)
 
@@ -334,7 +240,7 @@ class Charters:
             )
 
         def work(tx: Tx) -> CharterView:
-            version = _get(tx.session, charter_id)
+            version = get_version(tx.session, charter_id)
             if version.status != CharterStatus.DRAFT.value:
                 raise ConflictError(f"charter {version.number} is {version.status}, not a draft")
             approvals: list[Signature] = self.signatures.current_by(
@@ -348,7 +254,7 @@ class Charters:
                 )
             now = utcnow()
             effective = now if effective_at is None else effective_at
-            _check_schedule(tx.session, effective, now)
+            check_schedule(tx.session, effective, now)
             before = Timeline.load(tx.session)
             replaced, current = before.in_force(effective), before.in_force(now)
             version.status = CharterStatus.ACTIVATED.value
@@ -379,7 +285,7 @@ class Charters:
             )
             message = rollout.notice_text(enacted, version.title, timeline.previous(enacted))
             _emit_told(tx, enacted.id, version.revision, rollout.tell(tx.session, enacted, message))
-            return _view(version, timeline)
+            return view_of(version, timeline)
 
         return self.trail.run(ctx, work)
 
@@ -389,9 +295,9 @@ class Charters:
             raise GouvernailError("a reason is required to withdraw a charter", field="reason")
 
         def work(tx: Tx) -> CharterView:
-            version = _get(tx.session, charter_id)
+            version = get_version(tx.session, charter_id)
             timeline = Timeline.load(tx.session)
-            status = _status(version, timeline, utcnow())
+            status = status_of(version, timeline, utcnow())
             if status != "scheduled":
                 raise ConflictError(
                     f"charter {version.number} is {status}: only a scheduled version can be "
@@ -409,7 +315,7 @@ class Charters:
                     reason=reason.strip(),
                 )
             )
-            return _view(version, Timeline.load(tx.session))
+            return view_of(version, Timeline.load(tx.session))
 
         return self.trail.run(ctx, work)
 
@@ -417,7 +323,7 @@ class Charters:
 
     def get(self, charter_id: int) -> CharterView:
         with self.database.read() as session:
-            view = _view(_get(session, charter_id), Timeline.load(session))
+            view = view_of(get_version(session, charter_id), Timeline.load(session))
         return view.model_copy(
             update={"signatures": self.signatures.list_for(OBJECT_TYPE, str(charter_id))}
         )
@@ -426,7 +332,7 @@ class Charters:
         with self.database.read() as session:
             timeline = Timeline.load(session)
             return [
-                _view(v, timeline)
+                view_of(v, timeline)
                 for v in session.scalars(select(CharterVersion).order_by(CharterVersion.id))
             ]
 
@@ -435,7 +341,7 @@ class Charters:
         with self.database.read() as session:
             timeline = Timeline.load(session)
             current = timeline.in_force(moment(at))
-            return _view(_get(session, current.id), timeline) if current else None
+            return view_of(get_version(session, current.id), timeline) if current else None
 
     def rules_in_force(self, at: datetime | None = None) -> CharterRules | None:
         """The machine rules of the version in force (what the gateway enforces)."""
@@ -514,7 +420,7 @@ class Charters:
                     field="state",
                 ) from None
         with self.database.read() as session:
-            version = _get(session, charter_id)
+            version = get_version(session, charter_id)
             timeline = Timeline.load(session)
             enacted = timeline.get(version.id)
             if enacted is None:
@@ -538,12 +444,12 @@ class Charters:
         """Tell the active users not told yet (e.g. people who joined since the activation)."""
 
         def work(tx: Tx) -> list[int]:
-            version = _get(tx.session, charter_id)
+            version = get_version(tx.session, charter_id)
             timeline = Timeline.load(tx.session)
             enacted = timeline.get(version.id)
             if enacted is None or timeline.state_of(enacted.id, utcnow()) == "superseded":
                 raise ConflictError(
-                    f"charter {version.number} is {_status(version, timeline, utcnow())}: "
+                    f"charter {version.number} is {status_of(version, timeline, utcnow())}: "
                     "only a scheduled or active version is rolled out"
                 )
             message = rollout.notice_text(enacted, version.title, timeline.previous(enacted))
@@ -554,35 +460,8 @@ class Charters:
         return self.trail.run(ctx, work)
 
 
-def status_in(session: Session, user_id: int, at: datetime) -> AcceptanceStatus:
-    """``Charters.acceptance_status`` inside an open session (key issuing, the gateway)."""
-    timeline = Timeline.load(session)
-    accepted = acceptances(session, timeline, at, [user_id]).get(user_id, {})
-    return evaluate(timeline, accepted, at)
-
-
 def default_path(language: str) -> Path:
     return DEFAULTS / f"charter.{language}.yaml"
-
-
-def _check_schedule(session: Session, effective: datetime, now: datetime) -> None:
-    if effective < now - timedelta(minutes=1):
-        raise GouvernailError(
-            "effective_at is in the past; omit it to put the charter in force now",
-            field="effective_at",
-        )
-    if effective > now + timedelta(days=MAX_SCHEDULE_DAYS):
-        raise GouvernailError(
-            f"effective_at is more than {MAX_SCHEDULE_DAYS} days away", field="effective_at"
-        )
-    last = Timeline.load(session).versions
-    if last and effective < last[-1].effective_at:
-        raise GouvernailError(
-            f"charter {last[-1].number} comes into force on "
-            f"{last[-1].effective_at:%Y-%m-%d %H:%M} UTC; a new version cannot come into force "
-            "before it (withdraw it first)",
-            field="effective_at",
-        )
 
 
 def _emit_told(tx: Tx, version_id: int, revision: int, told: list[int]) -> None:

@@ -13,7 +13,7 @@ from gouvernail.cli._common import console_context, err, group, out, runtime
 from gouvernail.errors import GouvernailError
 from gouvernail.literacy.importer import ImportMapping
 from gouvernail.literacy.importing import ImportRejectedError, ImportReport
-from gouvernail.literacy.service import ModuleSpec, validated
+from gouvernail.literacy.modules import ModuleSpec, validated
 
 literacy_app = group("literacy", "AI literacy: training modules, completions, coverage.")
 

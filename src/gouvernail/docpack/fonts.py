@@ -50,7 +50,9 @@ ASCII_FORMS = {
 
 @cache
 def register() -> str:
-    """Register the Vera family with ReportLab (once per process); return its name."""
+    """Register the Vera family with ReportLab; return its name. ReportLab keeps fonts in a
+    process-wide registry of its own, so this runs once per process (registering is
+    idempotent and read-only afterwards)."""
     RL_Codecs.register()
     for name, filename in FILES.items():
         pdfmetrics.registerFont(TTFont(name, str(FONT_DIR / filename)))

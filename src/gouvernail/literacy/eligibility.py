@@ -9,10 +9,9 @@ from datetime import datetime
 
 from sqlalchemy.orm import Session
 
-from gouvernail.charter.acceptance import AcceptanceState, AcceptanceStatus
+from gouvernail.charter.acceptance import AcceptanceState, AcceptanceStatus, status_in
 from gouvernail.charter.models import CharterVersion
 from gouvernail.charter.rules import CharterRules
-from gouvernail.charter.service import status_in
 from gouvernail.identity.directory import get_user
 from gouvernail.literacy.requirements import Catalogue, Person, Standing, held_by, standing
 from gouvernail.literacy.views import (

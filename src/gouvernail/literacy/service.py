@@ -9,25 +9,22 @@ skipped, so importing the same export twice changes nothing.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
 import orjson
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from sqlalchemy import func, insert, select, update
 from sqlalchemy.orm import Session
 
 from gouvernail.audit import AuditContext, AuditTrail, Tx
 from gouvernail.charter.acceptance import moment
-from gouvernail.charter.rules import MODULE_CODE
 from gouvernail.db.base import utcnow
 from gouvernail.db.engine import Database
 from gouvernail.errors import ConflictError, ForbiddenError, GouvernailError, NotFoundError
-from gouvernail.identity.directory import find_team, get_user
-from gouvernail.identity.models import Level, Role, Team, User
+from gouvernail.identity.directory import get_user
+from gouvernail.identity.models import User
 from gouvernail.identity.principal import Principal
 from gouvernail.literacy import events as lev
 from gouvernail.literacy import importer
@@ -35,102 +32,26 @@ from gouvernail.literacy.coverage import CoverageReport, coverage_in
 from gouvernail.literacy.eligibility import eligibility_in, trainings_in
 from gouvernail.literacy.importing import ImportRejectedError, ImportReport, validate_rows
 from gouvernail.literacy.models import TrainingCompletion, TrainingImport, TrainingModule
+from gouvernail.literacy.modules import (
+    ModuleChanges,
+    ModuleSpec,
+    check_audience,
+    expiry,
+    find_module,
+    snapshot,
+    team_ids,
+    team_slugs,
+    validated,
+)
 from gouvernail.literacy.views import CompletionView, Eligibility, ModuleView, MyTrainings
 
 DEFAULT_MODULES = Path(__file__).parent / "defaults" / "modules.yaml"
-MAX_VALIDITY_DAYS = 3650
-M = TypeVar("M", bound=BaseModel)
 
 
 class Source:
     RECORDED = "recorded"
     IMPORTED = "imported"
     DECLARED = "declared"
-
-
-class ModuleSpec(BaseModel):
-    """A training module as written in the API or a YAML file."""
-
-    model_config = ConfigDict(extra="forbid")
-
-    code: str = Field(pattern=MODULE_CODE, description="Stable code the charter refers to.")
-    title_en: str = Field(min_length=1, max_length=200)
-    title_fr: str = Field(min_length=1, max_length=200)
-    description: str = Field("", max_length=10_000)
-    audience_roles: list[str] = Field(default_factory=list, description="Empty: every role.")
-    audience_teams: list[str] = Field(
-        default_factory=list, description="Team slugs (with the teams under them); empty: all."
-    )
-    audience_levels: list[str] = Field(default_factory=list, description="Empty: all levels.")
-    validity_days: int | None = Field(
-        365, ge=1, le=MAX_VALIDITY_DAYS, description="Days a completion is valid; null: forever."
-    )
-    required: bool = Field(False, description="Required of its whole audience to get AI keys.")
-
-
-class ModuleChanges(BaseModel):
-    """Fields of a module to change (absent: unchanged)."""
-
-    model_config = ConfigDict(extra="forbid")
-
-    title_en: str | None = Field(None, min_length=1, max_length=200)
-    title_fr: str | None = Field(None, min_length=1, max_length=200)
-    description: str | None = Field(None, max_length=10_000)
-    audience_roles: list[str] | None = None
-    audience_teams: list[str] | None = None
-    audience_levels: list[str] | None = None
-    validity_days: int | None = Field(None, ge=1, le=MAX_VALIDITY_DAYS)
-    no_expiry: bool = Field(False, description="Completions never expire (validity_days null).")
-    required: bool | None = None
-
-
-def validated(model: type[M], data: Any, prefix: str = "") -> M:
-    """Validate ``data`` into ``model``, or a ``GouvernailError`` naming the field."""
-    try:
-        return model.model_validate(data)
-    except ValidationError as error:
-        first = error.errors()[0]
-        where = prefix + ".".join(str(p) for p in first["loc"])
-        raise GouvernailError(f"{where}: {first['msg']}", field=where or None) from None
-
-
-def _team_ids(session: Session, slugs: Sequence[str]) -> list[int]:
-    return sorted({find_team(session, slug, "audience_teams").id for slug in slugs})
-
-
-def _check_audience(roles: Sequence[str], levels: Sequence[str]) -> None:
-    unknown_roles = sorted(set(roles) - {r.value for r in Role})
-    if unknown_roles:
-        raise GouvernailError(
-            f"unknown role(s) {unknown_roles}; known: {[r.value for r in Role]}",
-            field="audience_roles",
-        )
-    unknown_levels = sorted(set(levels) - {level.value for level in Level})
-    if unknown_levels:
-        raise GouvernailError(
-            f"unknown level(s) {unknown_levels}; known: {[lv.value for lv in Level]}",
-            field="audience_levels",
-        )
-
-
-def _slugs(session: Session) -> dict[int, str]:
-    return dict(session.execute(select(Team.id, Team.slug)).all())
-
-
-def _module(session: Session, code: str, field: str = "module") -> TrainingModule:
-    module = session.scalar(select(TrainingModule).where(TrainingModule.code == code))
-    if module is None:
-        raise NotFoundError(f"no training module with code {code!r}", field=field)
-    return module
-
-
-def _expiry(completed_at: datetime, validity_days: int | None) -> datetime | None:
-    return None if validity_days is None else completed_at + timedelta(days=validity_days)
-
-
-def _snapshot(module: TrainingModule, slugs: dict[int, str]) -> dict[str, Any]:
-    view = ModuleView.of(module, slugs).model_dump(mode="json")
-    return {k: v for k, v in view.items() if k not in ("created_at", "updated_at", "version")}
 
 
 class Literacy:
@@ -150,7 +71,7 @@ class Literacy:
     # --- modules ----------------------------------------------------------------------------------
 
     def create_module(self, ctx: AuditContext, spec: ModuleSpec) -> ModuleView:
-        _check_audience(spec.audience_roles, spec.audience_levels)
+        check_audience(spec.audience_roles, spec.audience_levels)
 
         def work(tx: Tx) -> ModuleView:
             return self._create(tx, spec)
@@ -168,7 +89,7 @@ class Literacy:
             title_fr=spec.title_fr.strip(),
             description=spec.description,
             audience_roles=orjson.dumps(sorted(set(spec.audience_roles))).decode(),
-            audience_teams=orjson.dumps(_team_ids(session, spec.audience_teams)).decode(),
+            audience_teams=orjson.dumps(team_ids(session, spec.audience_teams)).decode(),
             audience_levels=orjson.dumps(sorted(set(spec.audience_levels))).decode(),
             validity_days=spec.validity_days,
             required=spec.required,
@@ -178,10 +99,10 @@ class Literacy:
         )
         session.add(module)
         session.flush()
-        slugs = _slugs(session)
+        slugs = team_slugs(session)
         tx.emit(
             lev.TrainingModuleCreated(
-                object_id=spec.code, object_version=1, new=_snapshot(module, slugs)
+                object_id=spec.code, object_version=1, new=snapshot(module, slugs)
             )
         )
         return ModuleView.of(module, slugs)
@@ -196,13 +117,13 @@ class Literacy:
             raise GouvernailError(
                 "give validity_days or no_expiry, not both", field="validity_days"
             )
-        _check_audience(changes.audience_roles or (), changes.audience_levels or ())
+        check_audience(changes.audience_roles or (), changes.audience_levels or ())
 
         def work(tx: Tx) -> ModuleView:
             session = tx.session
-            module = _module(session, code, "code")
-            slugs = _slugs(session)
-            old = _snapshot(module, slugs)
+            module = find_module(session, code, "code")
+            slugs = team_slugs(session)
+            old = snapshot(module, slugs)
             for name in ("title_en", "title_fr", "description", "required"):
                 value = getattr(changes, name)
                 if value is not None:
@@ -210,14 +131,14 @@ class Literacy:
             if changes.audience_roles is not None:
                 module.audience_roles = orjson.dumps(sorted(set(changes.audience_roles))).decode()
             if changes.audience_teams is not None:
-                ids = _team_ids(session, changes.audience_teams)
+                ids = team_ids(session, changes.audience_teams)
                 module.audience_teams = orjson.dumps(ids).decode()
             if changes.audience_levels is not None:
                 levels = sorted(set(changes.audience_levels))
                 module.audience_levels = orjson.dumps(levels).decode()
             if changes.validity_days is not None or changes.no_expiry:
                 module.validity_days = changes.validity_days
-            new = _snapshot(module, slugs)
+            new = snapshot(module, slugs)
             changed = [k for k in new if new[k] != old[k]]
             if not changed:
                 raise GouvernailError("nothing to change")
@@ -247,7 +168,7 @@ class Literacy:
             )
         )
         values = [
-            {"id": cid, "expires_at": _expiry(done, module.validity_days)} for cid, done in rows
+            {"id": cid, "expires_at": expiry(done, module.validity_days)} for cid, done in rows
         ]
         if values:
             session.execute(update(TrainingCompletion), values)
@@ -269,7 +190,7 @@ class Literacy:
             validated(ModuleSpec, item, f"modules.{i}.") for i, item in enumerate(data["modules"])
         ]
         for spec in specs:
-            _check_audience(spec.audience_roles, spec.audience_levels)
+            check_audience(spec.audience_roles, spec.audience_levels)
 
         def work(tx: Tx) -> list[ModuleView]:
             existing = set(tx.session.scalars(select(TrainingModule.code)))
@@ -279,13 +200,13 @@ class Literacy:
 
     def modules(self) -> list[ModuleView]:
         with self.database.read() as session:
-            slugs = _slugs(session)
+            slugs = team_slugs(session)
             rows = session.scalars(select(TrainingModule).order_by(TrainingModule.code))
             return [ModuleView.of(m, slugs) for m in rows]
 
     def module(self, code: str) -> ModuleView:
         with self.database.read() as session:
-            return ModuleView.of(_module(session, code, "code"), _slugs(session))
+            return ModuleView.of(find_module(session, code, "code"), team_slugs(session))
 
     # --- completions ------------------------------------------------------------------------------
 
@@ -314,7 +235,7 @@ class Literacy:
 
         def work(tx: Tx) -> CompletionView:
             user = get_user(tx.session, user_id)
-            row = _module(tx.session, module)
+            row = find_module(tx.session, module)
             exists = tx.session.scalar(
                 select(TrainingCompletion.id).where(
                     TrainingCompletion.user_id == user.id,
@@ -331,7 +252,7 @@ class Literacy:
                 user=user,
                 module=row,
                 completed_at=when,
-                expires_at=_expiry(when, row.validity_days),
+                expires_at=expiry(when, row.validity_days),
                 score=score,
                 source=source,
                 evidence=evidence or None,
@@ -389,7 +310,7 @@ class Literacy:
             if user_id is not None:
                 query = query.where(TrainingCompletion.user_id == user_id)
             if module is not None:
-                query = query.where(TrainingCompletion.module_id == _module(session, module).id)
+                query = query.where(TrainingCompletion.module_id == find_module(session, module).id)
             return [CompletionView.of(c) for c in session.scalars(query).unique()]
 
     def import_file(

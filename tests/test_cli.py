@@ -47,6 +47,15 @@ def test_operator_workflow(cli_env: Settings, tmp_path: Path) -> None:
     assert code == 0, output
     assert "bob" in invoke("user", "list")[1]
     code, output = invoke("key", "create", "bob", "--name", "laptop")
+    assert code == 1, "no key before the charter is accepted and the training done"
+    assert "charter" in output
+    code, output = invoke(
+        "charter", "accept", "bob", "--password-stdin", stdin="a long enough passphrase\n"
+    )
+    assert code == 0, output
+    for module in ("ai-literacy-basics", "ai-data-protection"):
+        assert invoke("literacy", "record", "bob", module)[0] == 0
+    code, output = invoke("key", "create", "bob", "--name", "laptop")
     assert code == 0, output
     secret = output.strip().splitlines()[-1]
     assert secret.startswith("gk_")

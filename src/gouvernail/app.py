@@ -110,9 +110,10 @@ def _install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(RequestValidationError)
     async def validation_error(_: Request, error: RequestValidationError) -> JSONResponse:
         first = error.errors()[0]
-        location = [
-            str(part) for part in first.get("loc", ()) if part not in ("body", "query", "path")
-        ]
+        loc = list(first.get("loc", ()))
+        if loc and loc[0] in ("body", "query", "path", "header", "cookie"):
+            loc = loc[1:]  # where the input came from, not a field name
+        location = [str(part) for part in loc]
         field = ".".join(location) or None
         message = f"{field}: {first.get('msg')}" if field else str(first.get("msg"))
         return JSONResponse(error_body("invalid_input", message, field), 422)

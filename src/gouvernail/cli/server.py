@@ -55,12 +55,16 @@ def bootstrap(
         Path | None, typer.Option(help="Charter YAML to load and put in force if none is in force.")
     ] = None,
 ) -> None:
-    """Prepare a fresh installation: migrate the database, load and activate the charter if
-    none is in force, and create an 'admin' account if there is no user (its one-time password
-    is printed once and must be changed at first sign-in). Safe to run again."""
+    """Prepare a fresh installation: migrate the database, create the shipped AI-literacy
+    training modules that do not exist yet, load and activate the charter if none is in force,
+    and create an 'admin' account if there is no user (its one-time password is printed once
+    and must be changed at first sign-in). Safe to run again."""
     with runtime() as rt:
         migrate.upgrade(rt.database)
         ctx = console_context()
+        created = rt.literacy.load_modules(ctx, None)
+        if created:
+            out.print(f"training modules created: {', '.join(m.code for m in created)}")
         if charter is not None and rt.charters.active() is None:
             draft = rt.charters.load_file(ctx, charter)
             rt.charters.activate(

@@ -19,6 +19,7 @@ import psycopg
 import pytest
 import redis
 from fastapi.testclient import TestClient
+from typer.testing import CliRunner
 
 from gouvernail.app import create_app
 from gouvernail.audit import SYSTEM, AuditContext
@@ -233,3 +234,23 @@ def compliant_user(
             rt.literacy.record(ctx, user_id=user_id, module=code)
 
     return comply
+
+
+@pytest.fixture
+def cli_env(settings: Settings, monkeypatch: pytest.MonkeyPatch) -> Settings:
+    """The environment of a ``gouvernail`` command run against this test's database (a wide
+    console, so that tables are not wrapped)."""
+    monkeypatch.setenv("GOUVERNAIL_DATA_DIR", str(settings.data_dir))
+    monkeypatch.setenv("GOUVERNAIL_DATABASE_URL", settings.effective_database_url)
+    monkeypatch.setenv("GOUVERNAIL_ENV", "test")
+    monkeypatch.setenv("GOUVERNAIL_LOG_LEVEL", "WARNING")
+    monkeypatch.setenv("COLUMNS", "200")
+    return settings
+
+
+def invoke(*args: str, stdin: str | None = None) -> tuple[int, str]:
+    """Run ``gouvernail ARGS``; its exit code and output."""
+    from gouvernail.cli import app
+
+    result = CliRunner().invoke(app, list(args), input=stdin)
+    return result.exit_code, result.output

@@ -4,25 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import pytest
-from typer.testing import CliRunner
+from tests.conftest import invoke
 
-from gouvernail.cli import app
 from gouvernail.settings import Settings
-
-
-@pytest.fixture
-def cli_env(settings: Settings, monkeypatch: pytest.MonkeyPatch) -> Settings:
-    monkeypatch.setenv("GOUVERNAIL_DATA_DIR", str(settings.data_dir))
-    monkeypatch.setenv("GOUVERNAIL_DATABASE_URL", settings.effective_database_url)
-    monkeypatch.setenv("GOUVERNAIL_ENV", "test")
-    monkeypatch.setenv("GOUVERNAIL_LOG_LEVEL", "WARNING")
-    return settings
-
-
-def invoke(*args: str, stdin: str | None = None) -> tuple[int, str]:
-    result = CliRunner().invoke(app, list(args), input=stdin)
-    return result.exit_code, result.output
 
 
 def test_operator_workflow(cli_env: Settings, tmp_path: Path) -> None:

@@ -10,13 +10,10 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 from tests.conftest import PASSWORD
-from tests.test_cli import cli_env
-from tests.test_cli import invoke as invoke_cli
+from tests.conftest import invoke as invoke_cli
 
 from gouvernail.runtime import Runtime
 from gouvernail.settings import Settings
-
-__all__ = ["cli_env"]  # the fixture, shared with the CLI tests
 
 Login = Callable[[str], dict[str, str]]
 CHATBOT = "Medical-information assistant for healthcare professionals"

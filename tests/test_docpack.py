@@ -607,15 +607,6 @@ def test_every_requirement_is_traced_to_tests_that_exist() -> None:
 # --- command line -----------------------------------------------------------------------------
 
 
-@pytest.fixture
-def cli_env(settings: Settings, monkeypatch: pytest.MonkeyPatch) -> Settings:
-    monkeypatch.setenv("GOUVERNAIL_DATA_DIR", str(settings.data_dir))
-    monkeypatch.setenv("GOUVERNAIL_DATABASE_URL", settings.effective_database_url)
-    monkeypatch.setenv("GOUVERNAIL_ENV", "test")
-    monkeypatch.setenv("GOUVERNAIL_LOG_LEVEL", "WARNING")
-    return settings
-
-
 def test_cli_writes_both_packs(
     cli_env: Settings,
     client: TestClient,

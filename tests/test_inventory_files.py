@@ -10,11 +10,10 @@ from typing import Any
 
 import pytest
 import yaml
+from tests.conftest import invoke
 from tests.inventory_helpers import TODAY, model, put_charter_in_force, records, vendor
-from typer.testing import CliRunner
 
 from gouvernail.audit import AuditContext
-from gouvernail.cli import app
 from gouvernail.inventory import ImportRejectedError, ImportReport, ModelStatus
 from gouvernail.runtime import Runtime
 from gouvernail.settings import Settings
@@ -196,19 +195,8 @@ def test_malformed_documents_are_refused(
 # --- the CLI -------------------------------------------------------------------------------------
 
 
-@pytest.fixture
-def cli_env(settings: Settings, monkeypatch: pytest.MonkeyPatch) -> Settings:
-    monkeypatch.setenv("GOUVERNAIL_DATA_DIR", str(settings.data_dir))
-    monkeypatch.setenv("GOUVERNAIL_DATABASE_URL", settings.effective_database_url)
-    monkeypatch.setenv("GOUVERNAIL_ENV", "test")
-    monkeypatch.setenv("GOUVERNAIL_LOG_LEVEL", "WARNING")
-    monkeypatch.setenv("COLUMNS", "200")
-    return settings
-
-
-def invoke(*args: str) -> tuple[int, str]:
-    result = CliRunner().invoke(app, ["inventory", *args])
-    return result.exit_code, result.output
+def inventory(*args: str) -> tuple[int, str]:
+    return invoke("inventory", *args)
 
 
 def test_operator_workflow(
@@ -216,29 +204,29 @@ def test_operator_workflow(
 ) -> None:
     fresh = tmp_path / "inventory.yaml"
     fresh.write_text(yaml.safe_dump(example(fresh_reviews=True)), encoding="utf-8")
-    code, output = invoke("load", str(fresh), "--apply-status", "--reason", "initial inventory")
+    code, output = inventory("load", str(fresh), "--apply-status", "--reason", "initial inventory")
     assert code == 0, output
     assert "created: models[5] (mistral-embed-eu)" in output
-    code, output = invoke("list", "--status", "approved")
+    code, output = inventory("list", "--status", "approved")
     assert code == 0, output
     assert "gpt-4o-eu" in output
     assert "claude" not in output
     exported = tmp_path / "export.yaml"
-    assert invoke("export", str(exported))[0] == 0
+    assert inventory("export", str(exported))[0] == 0
     assert exported.read_text(encoding="utf-8").startswith("# Gouvernail inventory, exported")
-    code, output = invoke("load", str(exported))
+    code, output = inventory("load", str(exported))
     assert code == 0, output
     assert "unchanged: 10" in output
-    code, output = invoke(
+    code, output = inventory(
         "set-status", "gpt-4o-eu", "suspended", "--reason", "vendor changed its terms"
     )
     assert code == 0, output
     assert "suspended" in output
     assert "gpt-4o-eu" not in [m.name for m in rt.inventory.routable_models()]
-    code, output = invoke("set-status", "gpt-4o-eu", "candidate", "--reason", "x")
+    code, output = inventory("set-status", "gpt-4o-eu", "candidate", "--reason", "x")
     assert code == 1
     assert "cannot become candidate" in output
-    code, output = invoke("check-reviews")
+    code, output = inventory("check-reviews")
     assert code == 0, output
     assert "0 guarantee review(s) newly overdue" in output
 
@@ -248,15 +236,15 @@ def test_cli_reports_each_bad_entry(
 ) -> None:
     bad = tmp_path / "bad.yaml"
     bad.write_text(yaml.safe_dump(bad_document()), encoding="utf-8")
-    code, output = invoke("load", str(bad))
+    code, output = inventory("load", str(bad))
     assert code == 1
     assert "refused vendors[1] (acme).country" in output
     assert "nothing imported (6 problem(s))" in output
     assert rt.inventory.list_vendors() == []
-    code, output = invoke("load", str(bad), "--partial")
+    code, output = inventory("load", str(bad), "--partial")
     assert code == 1  # applied, but some entries were refused
     assert "created: vendors[0] (mistral)" in output
-    code, output = invoke("load", str(tmp_path / "missing.yaml"))
+    code, output = inventory("load", str(tmp_path / "missing.yaml"))
     assert code == 1
     assert "cannot read" in output
 
@@ -266,11 +254,11 @@ def test_check_reviews_from_the_cli_flags_once(
 ) -> None:
     late = {**vendor()["guarantees"][0], "review_due": TODAY - timedelta(days=3)}
     load(rt, ctx, {"vendors": [vendor(guarantees=[late])], "models": [model()]})
-    code, output = invoke("check-reviews")
+    code, output = inventory("check-reviews")
     assert code == 0, output
     assert "1 guarantee review(s) newly overdue" in output
     assert "mistral-large-eu" in output
-    code, output = invoke("check-reviews")
+    code, output = inventory("check-reviews")
     assert "0 guarantee review(s) newly overdue" in output
     assert "1 review(s) overdue or due within 30 days" in output
     assert len(records(rt, "guarantee.overdue")) == 1

@@ -14,14 +14,12 @@ import pytest
 from fastapi.testclient import TestClient
 from openpyxl import Workbook
 from sqlalchemy import func, select
-from tests.conftest import PASSWORD
-from typer.testing import CliRunner
+from tests.conftest import PASSWORD, invoke
 
 from gouvernail.app import create_app
 from gouvernail.audit import AuditContext
 from gouvernail.audit.models import AuditRecord
 from gouvernail.charter.service import CharterView
-from gouvernail.cli import app as cli_app
 from gouvernail.db.base import utcnow
 from gouvernail.identity.principal import Principal
 from gouvernail.literacy.models import TrainingCompletion
@@ -608,20 +606,6 @@ def test_coverage_by_team_role_and_level(
 
 
 # --- CLI ------------------------------------------------------------------------------------------
-
-
-@pytest.fixture
-def cli_env(settings: Settings, monkeypatch: pytest.MonkeyPatch) -> Settings:
-    monkeypatch.setenv("GOUVERNAIL_DATA_DIR", str(settings.data_dir))
-    monkeypatch.setenv("GOUVERNAIL_DATABASE_URL", settings.effective_database_url)
-    monkeypatch.setenv("GOUVERNAIL_ENV", "test")
-    monkeypatch.setenv("GOUVERNAIL_LOG_LEVEL", "WARNING")
-    return settings
-
-
-def invoke(*args: str) -> tuple[int, str]:
-    result = CliRunner().invoke(cli_app, list(args))
-    return result.exit_code, result.output
 
 
 def test_literacy_cli(cli_env: Settings, tmp_path: Path, rt: Runtime, ctx: AuditContext) -> None:

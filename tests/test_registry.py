@@ -11,9 +11,8 @@ import pytest
 from fastapi.testclient import TestClient
 from openpyxl import load_workbook
 from sqlalchemy import select
-from tests.conftest import PASSWORD
+from tests.conftest import PASSWORD, invoke
 from tests.registry_helpers import QUALIFICATION, idea, move, people, put, submit
-from typer.testing import CliRunner
 
 from gouvernail.audit.models import AuditRecord
 from gouvernail.registry.qualification import AutomationAnswers, Verdict, automation_verdict
@@ -342,33 +341,48 @@ def test_catalogue_filters_search_and_exports(
 
 
 def test_cli_lists_moves_and_exports(
-    client: TestClient,
-    cast: dict[str, int],
-    login: Login,
-    settings: Any,
-    monkeypatch: pytest.MonkeyPatch,
-    tmp_path: Any,
+    client: TestClient, cast: dict[str, int], login: Login, cli_env: Any, tmp_path: Any
 ) -> None:
-    from gouvernail.cli import app
-
     submit(client, login("alice"))
-    for name, value in {
-        "GOUVERNAIL_DATABASE_URL": settings.database_url,
-        "GOUVERNAIL_DATA_DIR": str(settings.data_dir),
-        "GOUVERNAIL_ENV": "test",
-    }.items():
-        monkeypatch.setenv(name, value)
-    runner = CliRunner()
-    listed = runner.invoke(app, ["use-case", "list"])
-    assert listed.exit_code == 0
-    assert "UC-0001" in listed.output
-    refused = runner.invoke(app, ["use-case", "move", "1", "qualified", "--reason", "ready"])
-    assert refused.exit_code == 1
-    assert "qualification" in refused.output
+    code, output = invoke("use-case", "list")
+    assert code == 0
+    assert "UC-0001" in output
+    code, output = invoke("use-case", "move", "1", "qualified", "--reason", "ready")
+    assert code == 1
+    assert "qualification" in output
     target = tmp_path / "catalogue.xlsx"
-    exported = runner.invoke(app, ["use-case", "export", str(target)])
-    assert exported.exit_code == 0
+    code, output = invoke("use-case", "export", str(target))
+    assert code == 0
     assert target.stat().st_size > 0
+
+    intake = tmp_path / "idea.yaml"
+    intake.write_text(
+        "title: Pharmacovigilance case intake triage\n"
+        "description: Sort incoming adverse event reports by seriousness for the PV team.\n",
+        encoding="utf-8",
+    )
+    code, output = invoke("use-case", "submit", str(intake), "--requester", "eve")
+    assert code == 0, output
+    assert "UC-0002 submitted" in output
+    code, output = invoke("use-case", "show", "2")
+    assert '"requester"' in output
+    assert "eve" in output
+    intake.write_text("title: [broken\n", encoding="utf-8")
+    assert invoke("use-case", "submit", str(intake), "--requester", "eve")[0] == 2
+
+    inventory = tmp_path / "inventory.csv"
+    inventory.write_text(
+        "title,description,requester\n"
+        "Contract clause review,Flag unusual clauses in supplier contracts for legal.,eve\n"
+        "Bad row,short,ghost\n",
+        encoding="utf-8",
+    )
+    code, output = invoke("use-case", "import", str(inventory))
+    assert code == 1
+    assert "line 3" in output
+    code, output = invoke("use-case", "import", str(inventory), "--partial")
+    assert code == 0, output
+    assert "1 of 2 rows imported" in output
 
 
 def test_use_cases_are_not_signed_through_the_generic_route(

@@ -806,13 +806,9 @@ def test_cli_lists_a_register_and_the_library(
     client: TestClient,
     cast: dict[str, Any],
     uc: dict[str, Any],
-    settings: Settings,
-    monkeypatch: pytest.MonkeyPatch,
+    cli_env: Settings,
 ) -> None:
     client.post(url(uc), json=risk_body(), headers=cast["h"]["alice"])
-    monkeypatch.setenv("GOUVERNAIL_DATA_DIR", str(settings.data_dir))
-    monkeypatch.setenv("GOUVERNAIL_DATABASE_URL", settings.effective_database_url)
-    monkeypatch.setenv("GOUVERNAIL_ENV", "test")
     runner = CliRunner()
     listed = runner.invoke(cli_app, ["risk", "list", str(uc["id"])])
     assert listed.exit_code == 0, listed.output

@@ -13,13 +13,11 @@ import pytest
 import yaml
 from fastapi.testclient import TestClient
 from sqlalchemy import select
-from tests.conftest import PASSWORD
-from typer.testing import CliRunner
+from tests.conftest import PASSWORD, invoke
 
 from gouvernail.audit import AuditContext
 from gouvernail.audit.models import AuditRecord
 from gouvernail.charter.rules import CharterRules, Hosting
-from gouvernail.cli import app as cli_app
 from gouvernail.db.base import utcnow
 from gouvernail.identity.models import Notification
 from gouvernail.identity.principal import Principal
@@ -530,20 +528,6 @@ def test_rollout_tells_each_user_once_and_tracks_acceptance(
 
 
 # --- CLI -----------------------------------------------------------------------------------------
-
-
-@pytest.fixture
-def cli_env(settings: Settings, monkeypatch: pytest.MonkeyPatch) -> Settings:
-    monkeypatch.setenv("GOUVERNAIL_DATA_DIR", str(settings.data_dir))
-    monkeypatch.setenv("GOUVERNAIL_DATABASE_URL", settings.effective_database_url)
-    monkeypatch.setenv("GOUVERNAIL_ENV", "test")
-    monkeypatch.setenv("GOUVERNAIL_LOG_LEVEL", "WARNING")
-    return settings
-
-
-def invoke(*args: str, stdin: str | None = None) -> tuple[int, str]:
-    result = CliRunner().invoke(cli_app, list(args), input=stdin)
-    return result.exit_code, result.output
 
 
 def test_charter_cli(cli_env: Settings, tmp_path: Path) -> None:

@@ -4,6 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cat pyproject.toml constraints.txt | sha256sum | cut -c1-12)
 export GOUVERNAIL_DATA_DIR ?= var
+TEST_WORKERS ?= 2  # pytest-xdist workers (each test still gets its own databases)
 
 .PHONY: serve test lint types unit bench openapi clean
 
@@ -25,7 +26,7 @@ types: $(STAMP)
 	$(BIN)/mypy
 
 unit: $(STAMP)
-	$(BIN)/python -m pytest --junitxml=$(GOUVERNAIL_DATA_DIR)/junit.xml
+	$(BIN)/python -m pytest -n $(TEST_WORKERS) --junitxml=$(GOUVERNAIL_DATA_DIR)/junit.xml
 
 test: lint types unit
 

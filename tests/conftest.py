@@ -31,7 +31,10 @@ from gouvernail.runtime import Runtime
 from gouvernail.settings import Settings
 
 PG_ADMIN = os.environ.get("GOUVERNAIL_TEST_PG", "postgresql://postgres@127.0.0.1:5432/postgres")
-REDIS_URL = os.environ.get("GOUVERNAIL_TEST_REDIS", "redis://127.0.0.1:6379/15")
+# one Redis database per pytest-xdist worker (15, 14, ...), so parallel workers never flush
+# each other's keys
+_WORKER = int(os.environ.get("PYTEST_XDIST_WORKER", "gw0").removeprefix("gw") or 0)
+REDIS_URL = os.environ.get("GOUVERNAIL_TEST_REDIS", f"redis://127.0.0.1:6379/{15 - _WORKER % 15}")
 IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
 PASSWORD = "correct horse battery staple"
 

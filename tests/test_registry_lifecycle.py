@@ -124,6 +124,8 @@ def test_high_risk_idea_to_production(
     assert approve(client, login("sam"), uc["id"], "security_review").status_code == 409
     assert approve(client, login("eve"), uc["id"], "ai_referent_review").status_code == 403
     assert approve(client, login("olivia"), uc["id"], "ai_referent_review").status_code == 403
+    refusals = client.get("/api/v1/notifications", headers=login("sam")).json()
+    assert any("was refused stage ai_referent_review" in n["message"] for n in refusals)
     wrong = client.post(
         f"/api/v1/use-cases/{uc['id']}/approvals",
         json={"stage": "ai_referent_review", "decision": "approve", "password": "wrong"},

@@ -15,9 +15,11 @@ from pydantic import BaseModel
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from gouvernail.audit import Tx
+from gouvernail.audit import AuditContext, Tx
+from gouvernail.audit.events import AccessDenied
 from gouvernail.db.engine import Database
 from gouvernail.errors import ConflictError, ForbiddenError, GouvernailError, NotFoundError
+from gouvernail.identity import security
 from gouvernail.identity.models import User
 from gouvernail.identity.principal import Principal
 from gouvernail.registry import content
@@ -367,15 +369,40 @@ class Approvals:
             )
 
         label = body.stage.replace("_", " ")
-        self.signatures.sign(
-            principal,
-            object_type=OBJECT_TYPE,
-            object_id=str(use_case_id),
-            meaning=DECISIONS[body.decision].value,
-            reason=f"{label}: {body.comment}" if body.comment else label,
-            password=body.password,
-            expected_version=body.revision,
-            request_id=request_id,
-            after_sign=record,
-        )
+        try:
+            self.signatures.sign(
+                principal,
+                object_type=OBJECT_TYPE,
+                object_id=str(use_case_id),
+                meaning=DECISIONS[body.decision].value,
+                reason=f"{label}: {body.comment}" if body.comment else label,
+                password=body.password,
+                expected_version=body.revision,
+                request_id=request_id,
+                after_sign=record,
+            )
+        except ForbiddenError as refused:
+            self._report(principal, use_case_id, body.stage, refused.message, request_id)
+            raise
         return self.view(use_case_id)
+
+    def _report(
+        self, principal: Principal, use_case_id: int, stage: str, why: str, request_id: str
+    ) -> None:
+        """A refused approval is audited and reported like any refused action (the signing
+        unit itself was rolled back)."""
+
+        def work(tx: Tx) -> None:
+            tx.emit(
+                AccessDenied(
+                    object_id=f"use_case {use_case_id} approval",
+                    new={"resource": "use_cases", "action": f"approve:{stage}", "reason": why},
+                )
+            )
+            security.report(
+                tx.session,
+                "access_denied",
+                f"{principal.username} was refused stage {stage} of use case {use_case_id}: {why}",
+            )
+
+        self.signatures.trail.run(AuditContext(principal.actor, request_id), work)

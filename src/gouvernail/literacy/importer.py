@@ -9,23 +9,18 @@ or the ``date_format`` given (strptime syntax); a date without a time zone is UT
 
 from __future__ import annotations
 
-import codecs
-import csv
-import io
 import re
-import warnings
-import zipfile
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, date, datetime
-from pathlib import PurePath
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from gouvernail.errors import GouvernailError
+from gouvernail.tables import MAX_BYTES, Table, read_table
 
-MAX_BYTES = 10 * 1024 * 1024
-MAX_ROWS = 100_000
+__all__ = ["MAX_BYTES", "ImportMapping", "Table", "columns", "read_table"]
+
 FIELDS = ("user", "module", "completed_at", "score", "evidence")
 REQUIRED = ("user", "module", "completed_at")
 ALIASES: dict[str, tuple[str, ...]] = {
@@ -54,7 +49,6 @@ ALIASES: dict[str, tuple[str, ...]] = {
     "evidence": ("evidence", "certificate", "certificate_id", "reference", "record_id"),
 }
 DAY_FIRST = ("%d/%m/%Y", "%d/%m/%Y %H:%M", "%d/%m/%Y %H:%M:%S", "%d.%m.%Y", "%d-%m-%Y")
-CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 
 
 class ImportMapping(BaseModel):
@@ -72,15 +66,6 @@ class ImportMapping(BaseModel):
     )
 
 
-@dataclass
-class Table:
-    format: str
-    encoding: str | None
-    delimiter: str | None
-    header: list[str]
-    rows: list[tuple[int, list[Any]]] = field(default_factory=list)
-
-
 @dataclass(frozen=True)
 class RowError:
     line: int
@@ -90,87 +75,6 @@ class RowError:
 
 def _norm(header: str) -> str:
     return re.sub(r"[^a-z0-9]+", "_", header.strip().lower()).strip("_")
-
-
-def decode(data: bytes) -> tuple[str, str]:
-    """The text and the encoding used; a clear error when the bytes are not text."""
-    if data.startswith(codecs.BOM_UTF8):
-        return data[len(codecs.BOM_UTF8) :].decode("utf-8", errors="strict"), "utf-8-sig"
-    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-        return data.decode("utf-16"), "utf-16"
-    try:
-        return data.decode("utf-8"), "utf-8"
-    except UnicodeDecodeError:
-        pass
-    text = data.decode("latin-1")
-    bad = CONTROL.search(text)
-    if bad is not None:
-        raise GouvernailError(
-            f"the file is neither UTF-8 nor Latin-1 text (byte {bad.start()} is a control "
-            "character): export it as CSV UTF-8 or XLSX",
-            field="file",
-        )
-    return text, "latin-1"
-
-
-def _read_csv(data: bytes) -> Table:
-    text, encoding = decode(data)
-    first = text.split("\n", 1)[0]
-    delimiter = max((";", ",", "\t"), key=first.count)
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
-    try:
-        header = next(reader)
-    except StopIteration:
-        raise GouvernailError("the file is empty", field="file") from None
-    table = Table("csv", encoding, delimiter, header)
-    try:
-        for cells in reader:
-            table.rows.append((reader.line_num, list(cells)))
-    except csv.Error as error:
-        raise GouvernailError(
-            f"line {reader.line_num}: not valid CSV ({error})", field="file"
-        ) from None
-    return table
-
-
-def _read_xlsx(data: bytes) -> Table:
-    from openpyxl import load_workbook
-    from openpyxl.utils.exceptions import InvalidFileException
-
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")  # style warnings of files written by other tools
-            book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except (zipfile.BadZipFile, InvalidFileException, KeyError, OSError) as error:
-        raise GouvernailError(f"not a readable XLSX workbook ({error})", field="file") from None
-    try:
-        rows = book.worksheets[0].iter_rows(values_only=True)
-        header = next(rows, None)
-        if header is None:
-            raise GouvernailError("the workbook's first sheet is empty", field="file")
-        table = Table("xlsx", None, None, ["" if h is None else str(h) for h in header])
-        for line, cells in enumerate(rows, start=2):
-            table.rows.append((line, list(cells)))
-    finally:
-        book.close()
-    return table
-
-
-def read_table(data: bytes, filename: str) -> Table:
-    if not data:
-        raise GouvernailError("the file is empty", field="file")
-    if len(data) > MAX_BYTES:
-        raise GouvernailError(f"the file is larger than {MAX_BYTES} bytes", field="file")
-    is_xlsx = data.startswith(b"PK\x03\x04") or PurePath(filename).suffix.lower() == ".xlsx"
-    table = _read_xlsx(data) if is_xlsx else _read_csv(data)
-    table.rows = [(line, cells) for line, cells in table.rows if any(_filled(c) for c in cells)]
-    if len(table.rows) > MAX_ROWS:
-        raise GouvernailError(f"more than {MAX_ROWS} rows: split the file", field="file")
-    return table
-
-
-def _filled(cell: Any) -> bool:
-    return cell is not None and str(cell).strip() != ""
 
 
 def columns(header: list[str], mapping: ImportMapping) -> dict[str, int]:

@@ -17,7 +17,7 @@ from sqlalchemy import func, select
 from gouvernail.audit import AuditContext, Tx
 from gouvernail.errors import GouvernailError
 from gouvernail.identity.models import Team, User
-from gouvernail.literacy.importer import MAX_BYTES, read_table
+from gouvernail.tables import MAX_BYTES, read_table
 from gouvernail.registry.models import Status, UseCase
 from gouvernail.registry.schemas import UseCaseIn
 from gouvernail.registry.service import UseCases

@@ -17,10 +17,10 @@ from sqlalchemy import func, select
 from gouvernail.audit import AuditContext, Tx
 from gouvernail.errors import GouvernailError
 from gouvernail.identity.models import Team, User
-from gouvernail.tables import MAX_BYTES, read_table
 from gouvernail.registry.models import Status, UseCase
 from gouvernail.registry.schemas import UseCaseIn
 from gouvernail.registry.service import UseCases
+from gouvernail.tables import MAX_BYTES, read_table
 
 __all__ = ["MAX_BYTES", "ImportReport", "ImportRowError", "import_use_cases"]
 

@@ -197,17 +197,25 @@ def _to_pilot(facts: Facts) -> list[Prerequisite]:
     return found
 
 
+def _unmeasured(facts: Facts) -> list[KeyResultFacts]:
+    """Key results without a result measured since the pilot started."""
+    start = facts.pilot_started_on
+    return [
+        r
+        for r in facts.key_results
+        if r.measured_on is None or (start is not None and r.measured_on < start)
+    ]
+
+
 def _to_production(facts: Facts) -> list[Prerequisite]:
     found = _approval_current(facts)
-    for result in facts.key_results:
-        measured = result.measured_on
-        if measured is None or (facts.pilot_started_on and measured < facts.pilot_started_on):
-            found.append(
-                _p(
-                    "results_missing",
-                    f"key result {result.description!r} has no result measured during the pilot",
-                )
+    for result in _unmeasured(facts):
+        found.append(
+            _p(
+                "results_missing",
+                f"key result {result.description!r} has no result measured during the pilot",
             )
+        )
     rehearsed = facts.deployment.fallback_last_rehearsed if facts.deployment else None
     if rehearsed is None:
         found.append(
@@ -240,7 +248,7 @@ def flags(facts: Facts) -> list[str]:
         facts.status is S.PILOT
         and facts.pilot_end_date is not None
         and facts.pilot_end_date < facts.today
-        and any(r.measured_on is None for r in facts.key_results)
+        and _unmeasured(facts)
     ):
         found.append("pilot_overdue")
     if facts.status in LIVE and _approval_current(facts):

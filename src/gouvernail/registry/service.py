@@ -20,12 +20,11 @@ from gouvernail.audit.events import AuditEvent
 from gouvernail.db.base import utcnow
 from gouvernail.db.engine import Database
 from gouvernail.errors import ConflictError, GouvernailError
-from gouvernail.identity.models import Team, User
-from gouvernail.registry import content, events, lifecycle, views
+from gouvernail.identity.models import User
+from gouvernail.registry import content, events, fields, lifecycle, views
 from gouvernail.registry.approvals import get
 from gouvernail.registry.duplicates import Duplicates
 from gouvernail.registry.models import (
-    DataSource,
     KeyResult,
     MemberRole,
     Status,
@@ -37,9 +36,7 @@ from gouvernail.registry.portfolio import Weights
 from gouvernail.registry.qualification import automation_verdict
 from gouvernail.registry.schemas import (
     ClassificationIn,
-    DataSourceIn,
     DeploymentIn,
-    KeyResultIn,
     MeasurementIn,
     Prerequisite,
     QualificationIn,
@@ -67,13 +64,6 @@ class TransitionRefusedError(GouvernailError):
             details=[p.model_dump() for p in missing],
         )
         self.missing = missing
-
-
-def _user(session: Session, username: str, field: str) -> User:
-    user = session.scalar(select(User).where(User.username == username))
-    if user is None or not user.is_active:
-        raise GouvernailError(f"no active user {username!r}", field=field)
-    return user
 
 
 def _rehearsed(use_case: UseCase) -> str | None:
@@ -165,12 +155,12 @@ class UseCases:
         )
         session.add(use_case)
         session.flush()
-        self._apply(session, use_case, body)
+        fields.apply(session, use_case, body, self.data_classes())
         session.add(
             UseCaseMember(use_case_id=use_case.id, user_id=requester_id, role=MemberRole.OWNER)
         )
         for username in dict.fromkeys(body.members):
-            member = _user(session, username, "members")
+            member = fields.active_user(session, username, "members")
             if member.id != requester_id:
                 session.add(
                     UseCaseMember(
@@ -191,112 +181,6 @@ class UseCases:
             )
         )
         return use_case
-
-    def _apply(self, session: Session, use_case: UseCase, body: UseCaseIn | UseCasePatch) -> None:
-        """Copy the fields given in ``body`` onto the use case (and its child rows)."""
-        given = body.model_fields_set
-        plain = (
-            "title",
-            "description",
-            "business_problem",
-            "current_process",
-            "target_process",
-            "objective",
-            "intended_users",
-            "affected_people",
-            "expected_benefit",
-        )
-        for name in plain:
-            if name in given and getattr(body, name) is not None:
-                setattr(use_case, name, getattr(body, name))
-        if "sourcing" in given and body.sourcing is not None:
-            use_case.sourcing = body.sourcing.value
-        if "preferred_hosting" in given:
-            use_case.preferred_hosting = (
-                body.preferred_hosting.value if body.preferred_hosting else None
-            )
-        if "department" in given:
-            use_case.department_id = self._team(session, body.department)
-        if "sponsor" in given:
-            use_case.sponsor_id = (
-                _user(session, body.sponsor, "sponsor").id if body.sponsor else None
-            )
-        if body.key_results is not None:
-            self._replace_key_results(session, use_case, body.key_results)
-        if body.data_sources is not None:
-            self._replace_sources(session, use_case, body.data_sources)
-
-    @staticmethod
-    def _team(session: Session, slug: str | None) -> int | None:
-        if slug is None:
-            return None
-        team = session.scalar(select(Team).where(Team.slug == slug))
-        if team is None:
-            raise GouvernailError(f"no team {slug!r}", field="department")
-        return team.id
-
-    @staticmethod
-    def _replace_key_results(
-        session: Session, use_case: UseCase, wanted: list[KeyResultIn]
-    ) -> None:
-        existing = views.key_results_of(session, use_case.id)
-        kept = {(r.description, r.unit, r.baseline, r.target, r.due_on): r for r in existing}
-        for row in existing:
-            session.delete(row)
-        session.flush()
-        for position, result in enumerate(wanted):
-            before = kept.get(
-                (result.description, result.unit, result.baseline, result.target, result.due_on)
-            )
-            session.add(
-                KeyResult(
-                    use_case_id=use_case.id,
-                    position=position,
-                    description=result.description,
-                    unit=result.unit,
-                    baseline=result.baseline,
-                    target=result.target,
-                    due_on=result.due_on,
-                    measured_value=before.measured_value if before else None,
-                    measured_on=before.measured_on if before else None,
-                    measurement_note=before.measurement_note if before else "",
-                )
-            )
-
-    def _replace_sources(
-        self, session: Session, use_case: UseCase, wanted: list[DataSourceIn]
-    ) -> None:
-        classes = self.data_classes()
-        for index, source in enumerate(wanted):
-            if classes is not None and source.data_class not in classes:
-                raise GouvernailError(
-                    f"data source {source.name!r}: data class {source.data_class!r} is not in "
-                    f"the charter in force ({', '.join(classes)})",
-                    field=f"data_sources.{index}.data_class",
-                )
-        for row in views.sources_of(session, use_case.id):
-            session.delete(row)
-        session.flush()
-        for position, source in enumerate(wanted):
-            owner = (
-                _user(session, source.owner, f"data_sources.{position}.owner").id
-                if source.owner
-                else None
-            )
-            session.add(
-                DataSource(
-                    use_case_id=use_case.id,
-                    position=position,
-                    name=source.name,
-                    location=source.location,
-                    owner_id=owner,
-                    data_class=source.data_class,
-                    available=source.available,
-                    relevance=source.relevance,
-                    completeness=source.completeness,
-                    recency=source.recency,
-                )
-            )
 
     # --- edits ------------------------------------------------------------------------------
 
@@ -371,7 +255,7 @@ class UseCases:
             ctx,
             use_case_id,
             patch.version,
-            lambda session, use_case: self._apply(session, use_case, patch),
+            lambda session, use_case: fields.apply(session, use_case, patch, self.data_classes()),
             events.UseCaseUpdated,
             patch.reason,
         )

@@ -488,3 +488,30 @@ def test_priority_score_weighs_value_feasibility_and_risk() -> None:
     assert priority_score(facts(4, 1, 1, "high", 25), only_value) == 75.0
     with pytest.raises(ValueError, match="positive"):
         Weights(value=0, feasibility=0, risk=0)
+
+
+def test_only_members_get_keys_bound_to_a_use_case(
+    client: TestClient,
+    cast: dict[str, int],
+    login: Login,
+    compliant_user: Callable[..., None],
+) -> None:
+    for name in ("alice", "eve", "rita"):
+        compliant_user(cast[name])
+    uc = submit(client, login("alice"))
+
+    def key(who: str, use_case_id: int) -> Any:
+        return client.post(
+            "/api/v1/keys",
+            json={"name": "notebook", "use_case_id": use_case_id},
+            headers=login(who),
+        )
+
+    created = key("alice", uc["id"])
+    assert created.status_code == 201, created.text
+    refused = key("eve", uc["id"])
+    assert refused.status_code == 403
+    assert refused.json()["error"]["field"] == "use_case_id"
+    assert key("eve", 999).status_code == 404
+    client.post(f"/api/v1/use-cases/{uc['id']}/join", json={}, headers=login("eve"))
+    assert key("eve", uc["id"]).status_code == 201

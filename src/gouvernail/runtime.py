@@ -30,7 +30,7 @@ from gouvernail.literacy.service import Literacy
 from gouvernail.metrics import Metrics
 from gouvernail.policy import Policy
 from gouvernail.registry.approvals import Approvals
-from gouvernail.registry.curation import Curation
+from gouvernail.registry.curation import Curation, key_gate
 from gouvernail.registry.duplicates import Duplicates
 from gouvernail.registry.service import UseCases
 from gouvernail.registry.workflows import Workflows
@@ -109,7 +109,7 @@ class Runtime:
             passwords=passwords,
             directory=Directory(database, trail, passwords),
             authenticator=authenticator,
-            keys=ApiKeys(database, trail, settings.api_key_default_days, literacy.gate),
+            keys=ApiKeys(database, trail, settings.api_key_default_days, literacy.gate, key_gate),
             signatures=signatures,
             charters=charters,
             inventory=Inventory(database, trail, charters),

@@ -62,6 +62,9 @@ class KeyIn(Strict):
     name: str = Field(max_length=200)
     expires_in_days: int | None = Field(None, ge=1, le=3650)
     user_id: int | None = Field(None, description="Owner (admins only); default: you.")
+    use_case_id: int | None = Field(
+        None, description="Bind the key to a use case; its owner must be a member of it."
+    )
 
 
 class SignIn(Strict):

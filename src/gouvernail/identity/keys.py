@@ -32,6 +32,13 @@ class AccessGate(Protocol):
     def __call__(self, session: Session, user_id: int) -> None: ...
 
 
+class UseCaseGate(Protocol):
+    """Raises when the user may not hold a key bound to this use case (not a member, unknown
+    or retired use case)."""
+
+    def __call__(self, session: Session, user_id: int, use_case_id: int) -> None: ...
+
+
 class ApiKeys:
     def __init__(
         self,
@@ -39,11 +46,13 @@ class ApiKeys:
         trail: AuditTrail,
         default_days: int,
         gate: AccessGate,
+        use_case_gate: UseCaseGate | None = None,
     ) -> None:
         self.database = database
         self.trail = trail
         self.default_days = default_days
         self.gate = gate
+        self.use_case_gate = use_case_gate
 
     def create(
         self,
@@ -69,6 +78,12 @@ class ApiKeys:
             if not user.is_active:
                 raise ConflictError(f"user {user.username} is deactivated")
             self.gate(tx.session, user.id)
+            if use_case_id is not None:
+                if self.use_case_gate is None or not use_case_id.isdigit():
+                    raise GouvernailError(
+                        f"no use case {use_case_id!r} to bind the key to", field="use_case_id"
+                    )
+                self.use_case_gate(tx.session, user.id, int(use_case_id))
             now = utcnow()
             key = ApiKey(
                 prefix=prefix,

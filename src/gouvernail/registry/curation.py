@@ -8,10 +8,11 @@ members join the one kept, and both keep the link).
 from __future__ import annotations
 
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from gouvernail.audit import AuditContext, Tx
 from gouvernail.db.base import utcnow
-from gouvernail.errors import ConflictError, GouvernailError, NotFoundError
+from gouvernail.errors import ConflictError, ForbiddenError, GouvernailError, NotFoundError
 from gouvernail.identity.models import User
 from gouvernail.registry import events, views
 from gouvernail.registry.models import (
@@ -239,3 +240,25 @@ class Curation:
 
 def _user_id(tx: Tx) -> int | None:
     return int(tx.context.actor.id) if tx.context.actor.id.isdigit() else None
+
+
+def key_gate(session: Session, user_id: int, use_case_id: int) -> None:
+    """Only members of a use case still in the registry get API keys bound to it."""
+    use_case = session.get(UseCase, use_case_id)
+    if use_case is None:
+        raise NotFoundError(f"no use case with id {use_case_id}", field="use_case_id")
+    if use_case.status == Status.RETIRED.value:
+        raise ConflictError(
+            f"{views.reference(use_case_id)} is retired: no new keys", field="use_case_id"
+        )
+    member = session.scalar(
+        select(UseCaseMember.id).where(
+            UseCaseMember.use_case_id == use_case_id, UseCaseMember.user_id == user_id
+        )
+    )
+    if member is None:
+        raise ForbiddenError(
+            f"only members of {views.reference(use_case_id)} get keys for it: ask its owner to "
+            "add you",
+            field="use_case_id",
+        )

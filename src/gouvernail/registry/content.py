@@ -13,21 +13,13 @@ import orjson
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from gouvernail.registry.models import DataSource, KeyResult, UseCase
+from gouvernail.registry.models import TEXT_FIELDS, DataSource, KeyResult, UseCase
 from gouvernail.signatures.service import content_hash
 
 FIELDS = (
-    "title",
-    "description",
-    "business_problem",
-    "current_process",
-    "target_process",
-    "objective",
+    *TEXT_FIELDS,
     "department_id",
     "sponsor_id",
-    "intended_users",
-    "affected_people",
-    "expected_benefit",
     "sourcing",
     "preferred_hosting",
     "ai_act_tier",

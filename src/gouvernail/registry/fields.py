@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 from gouvernail.errors import GouvernailError
 from gouvernail.identity.models import Team, User
 from gouvernail.registry import views
-from gouvernail.registry.models import DataSource, KeyResult, UseCase
+from gouvernail.registry.models import TEXT_FIELDS, DataSource, KeyResult, UseCase
 from gouvernail.registry.schemas import DataSourceIn, KeyResultIn, UseCaseIn, UseCasePatch
 
 
@@ -29,18 +29,7 @@ def apply(
 ) -> None:
     """Copy the fields given in ``body`` onto the use case (and its child rows)."""
     given = body.model_fields_set
-    plain = (
-        "title",
-        "description",
-        "business_problem",
-        "current_process",
-        "target_process",
-        "objective",
-        "intended_users",
-        "affected_people",
-        "expected_benefit",
-    )
-    for name in plain:
+    for name in TEXT_FIELDS:
         if name in given and getattr(body, name) is not None:
             setattr(use_case, name, getattr(body, name))
     if "sourcing" in given and body.sourcing is not None:

@@ -62,6 +62,20 @@ class LinkKind(StrEnum):
     MERGED_INTO = "merged_into"
 
 
+TEXT_FIELDS = (
+    "title",
+    "description",
+    "business_problem",
+    "current_process",
+    "target_process",
+    "objective",
+    "intended_users",
+    "affected_people",
+    "expected_benefit",
+)
+"""The free-text fields of a use case, copied as they are typed."""
+
+
 class UseCase(Base):
     """The unit of governance. ``version`` changes on every write (optimistic concurrency);
     ``revision`` only when the content that signatures bind changes."""

@@ -11,7 +11,6 @@ from pydantic import Field
 from gouvernail.api.deps import Require, Rt, audit_context, request_id
 from gouvernail.api.schemas import Strict
 from gouvernail.api.use_cases import Editor, Reader, Submitter, require_editor
-from gouvernail.errors import GouvernailError
 from gouvernail.identity.principal import Principal
 from gouvernail.registry.approvals import ApprovalsView
 from gouvernail.registry.models import MemberRole
@@ -44,9 +43,7 @@ def add_member(
     use_case_id: int, body: MemberIn, request: Request, principal: Editor, runtime: Rt
 ) -> UseCaseView:
     require_editor(runtime, request, principal, use_case_id)
-    user = next((u for u in runtime.directory.list_users() if u.username == body.username), None)
-    if user is None:
-        raise GouvernailError(f"no user {body.username!r}", field="username")
+    user = runtime.directory.by_username(body.username)
     return runtime.curation.add_member(
         audit_context(request, principal), use_case_id, user.id, role=body.role, reason=body.reason
     )

@@ -140,9 +140,7 @@ def charter_accept(
         sys.stdin.readline().rstrip("\n") if password_stdin else getpass.getpass("password: ")
     )
     with runtime() as rt:
-        user = next((u for u in rt.directory.list_users() if u.username == username), None)
-        if user is None:
-            raise GouvernailError(f"no user {username!r}", field="username")
+        user = rt.directory.by_username(username)
         principal = Principal(
             user.id, user.username, user.display_name, tuple(user.roles), user.team_id, "console"
         )

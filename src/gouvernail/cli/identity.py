@@ -14,7 +14,6 @@ from gouvernail.cli._common import (
     read_password,
     runtime,
 )
-from gouvernail.errors import GouvernailError
 
 team_app = group("team", "Teams, departments and business units.")
 user_app = group("user", "Users (never deleted: deactivated).")
@@ -137,9 +136,7 @@ def key_create(
 ) -> None:
     """Create an API key. The secret is printed once and never stored."""
     with runtime() as rt:
-        owner = next((u for u in rt.directory.list_users() if u.username == username), None)
-        if owner is None:
-            raise GouvernailError(f"no user {username!r}", field="username")
+        owner = rt.directory.by_username(username)
         created = rt.keys.create(console_context(), user_id=owner.id, name=name, days=days)
         out.print(
             f"key {created.key.prefix} (id {created.key.id}) expires "

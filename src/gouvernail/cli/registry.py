@@ -67,9 +67,7 @@ def use_case_submit(
         err.print(f"[red]invalid intake file:[/red] {error}")
         raise typer.Exit(2) from None
     with runtime() as rt:
-        user = next((u for u in rt.directory.list_users() if u.username == requester), None)
-        if user is None:
-            raise GouvernailError(f"no user {requester!r}", field="requester")
+        user = rt.directory.by_username(requester, field="requester")
         view = rt.use_cases.submit(console_context(), user.id, body)
         out.print(f"{view.reference} submitted: {view.title}")
 

@@ -225,6 +225,14 @@ class Directory:
         with self.database.read() as session:
             return UserView.of(get_user(session, user_id))
 
+    def by_username(self, username: str, *, field: str = "username") -> UserView:
+        """The user with this login name, or an error naming ``field``."""
+        with self.database.read() as session:
+            user = session.scalars(select(User).where(User.username == username)).unique().first()
+            if user is None:
+                raise GouvernailError(f"no user {username!r}", field=field)
+            return UserView.of(user)
+
     def update_user(
         self,
         ctx: AuditContext,

@@ -148,8 +148,10 @@ def test_high_risk_idea_to_production(
         params={"object_type": "use_case", "object_id": uc["id"]},
         headers=alice,
     )
-    if signatures.status_code == 200:
-        assert all("approved" in s["manifestation"] for s in signatures.json())
+    assert signatures.status_code == 200, signatures.text
+    manifestations = [s["manifestation"] for s in signatures.json()]
+    assert len(manifestations) == 6
+    assert all(" — approved — " in text for text in manifestations)
 
     uc = get(client, alice, uc)
     moved = move(client, alice, uc, "approved")

@@ -9,7 +9,7 @@ revision. Nobody approves their own use case (requester and members are excluded
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from datetime import datetime
 
 from pydantic import BaseModel
 from sqlalchemy import select
@@ -49,7 +49,7 @@ class DecisionView(BaseModel):
     revision: int
     signature_id: int
     current: bool
-    decided_at: Any
+    decided_at: datetime
 
 
 @dataclass

@@ -8,7 +8,7 @@ applies the transition or records the refusal.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date
 
 from gouvernail.registry.approvals import WorkflowState
@@ -57,7 +57,6 @@ class Facts:
     today: date
     pilot_end_date: date | None = None
     worst_risk_score: int | None = None
-    extra: list[Prerequisite] = field(default_factory=list)
 
 
 def _p(code: str, message: str) -> Prerequisite:

@@ -33,7 +33,6 @@ from gouvernail.registry.models import (
     UseCaseMember,
 )
 from gouvernail.registry.portfolio import Weights
-from gouvernail.registry.qualification import automation_verdict
 from gouvernail.registry.schemas import (
     ClassificationIn,
     DeploymentIn,
@@ -269,9 +268,7 @@ class UseCases:
             ).decode()
             use_case.automation = orjson.dumps(body.automation.model_dump(mode="json")).decode()
 
-        view = self._edit(ctx, use_case_id, body.version, change, events.UseCaseQualified)
-        verdict = automation_verdict(body.automation)
-        return view.model_copy(update={"automation_verdict": verdict})
+        return self._edit(ctx, use_case_id, body.version, change, events.UseCaseQualified)
 
     def classify(self, ctx: AuditContext, use_case_id: int, body: ClassificationIn) -> UseCaseView:
         result = self.classify_answers(body.answers, body.on)

@@ -140,7 +140,11 @@ class Loaded:
                 .group_by(Risk.use_case_id)
             ):
                 loaded.worst[use_case_id] = worst
-        loaded.teams = {row.id: row.slug for row in session.execute(select(Team.id, Team.slug))}
+        departments = {u.department_id for u in use_cases if u.department_id is not None}
+        loaded.teams = {
+            row.id: row.slug
+            for row in session.execute(select(Team.id, Team.slug).where(Team.id.in_(departments)))
+        }
         wanted = {u.requester_id for u in use_cases}
         for user in session.scalars(select(User).where(User.id.in_(wanted))):
             loaded.people[user.id] = PersonRef(
@@ -213,9 +217,10 @@ def summary(
     weights: Weights,
     today: date,
     loaded: Loaded | None = None,
+    found: Facts | None = None,
 ) -> UseCaseSummary:
     loaded = loaded or Loaded.of(session, [use_case])
-    found = facts(session, use_case, workflows, today, for_gates=False, loaded=loaded)
+    found = found or facts(session, use_case, workflows, today, for_gates=False, loaded=loaded)
     department = loaded.teams.get(use_case.department_id) if use_case.department_id else None
     return UseCaseSummary(
         id=use_case.id,
@@ -236,8 +241,9 @@ def summary(
 def full(
     session: Session, use_case: UseCase, workflows: Workflows, weights: Weights, today: date
 ) -> UseCaseView:
-    head = summary(session, use_case, workflows, weights, today)
-    found = facts(session, use_case, workflows, today)
+    loaded = Loaded.of(session, [use_case])
+    found = facts(session, use_case, workflows, today, for_gates=False, loaded=loaded)
+    head = summary(session, use_case, workflows, weights, today, loaded, found)
     members = session.execute(
         select(UseCaseMember, User)
         .join(User, User.id == UseCaseMember.user_id)
@@ -273,7 +279,7 @@ def full(
                 measured_on=r.measured_on,
                 measurement_note=r.measurement_note,
             )
-            for r in key_results_of(session, use_case.id)
+            for r in loaded.results[use_case.id]
         ],
         sponsor=person(session, use_case.sponsor_id),
         intended_users=use_case.intended_users,
@@ -290,7 +296,7 @@ def full(
                 completeness=s.completeness,
                 recency=s.recency,
             )
-            for s in sources_of(session, use_case.id)
+            for s in loaded.sources[use_case.id]
         ],
         expected_benefit=use_case.expected_benefit,
         preferred_hosting=use_case.preferred_hosting,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import re
 import time
 import uuid
@@ -24,6 +25,7 @@ from gouvernail.api import (
     auth,
     charter,
     directory,
+    gateway_governance,
     health,
     keys,
     notifications,
@@ -33,11 +35,13 @@ from gouvernail.api import (
 )
 from gouvernail.api import committee as committee_routes
 from gouvernail.api import documentation as documentation_routes
+from gouvernail.api import gateway as gateway_routes
 from gouvernail.api import inventory as inventory_routes
 from gouvernail.api import literacy as literacy_routes
 from gouvernail.api import risks as risk_routes
 from gouvernail.api import signatures as signature_routes
 from gouvernail.errors import GouvernailError
+from gouvernail.gateway.partitions import ensure_partitions
 from gouvernail.logs import configure_logging
 from gouvernail.runtime import Runtime
 from gouvernail.settings import Environment, Settings
@@ -146,10 +150,15 @@ def create_app(settings: Settings, runtime: Runtime | None = None) -> FastAPI:
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
         rt.trail.start()
+        if settings.env is not Environment.TEST:  # load the detectors before the first call
+            await asyncio.to_thread(rt.gateway.warm_up)
+            await asyncio.to_thread(ensure_partitions, rt.database)
         log.info(
             "started", version=__version__, env=settings.env.value, database=rt.database.dialect
         )
         yield
+        if "gateway" in rt.__dict__:
+            await rt.gateway.aclose()
         if owned:
             rt.close()
 
@@ -164,6 +173,7 @@ def create_app(settings: Settings, runtime: Runtime | None = None) -> FastAPI:
     app.state.runtime = rt
     _install_error_handlers(app)
     for module in (
+        gateway_routes,  # first: the hot path is matched before the other routes
         health,
         auth,
         oidc,
@@ -181,6 +191,7 @@ def create_app(settings: Settings, runtime: Runtime | None = None) -> FastAPI:
         inventory_routes,
         ai_act_routes,
         documentation_routes,
+        gateway_governance,
     ):
         app.include_router(module.router)
     app.add_middleware(

@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 from functools import cached_property
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from limits.storage import storage_from_string
 from limits.strategies import MovingWindowRateLimiter
@@ -39,6 +39,10 @@ from gouvernail.risk.scoring import Level
 from gouvernail.search.duplicates import DuplicateFinder
 from gouvernail.settings import Environment, Settings
 from gouvernail.signatures.service import Signatures
+
+if TYPE_CHECKING:
+    from gouvernail.gateway.governance import Governance
+    from gouvernail.gateway.service import GatewayService
 
 
 @dataclass
@@ -144,6 +148,43 @@ class Runtime:
             junit_file=self.settings.validation_junit_file or self.settings.data_dir / "junit.xml",
             requirements_file=self.settings.validation_requirements_file,
         )
+
+    @cached_property
+    def gateway(self) -> GatewayService:
+        """The OpenAI-compatible gateway (built on first use: it loads the detectors)."""
+        from gouvernail.gateway.service import GatewayService
+
+        return GatewayService(
+            self.settings,
+            database=self.database,
+            trail=self.trail,
+            metrics=self.metrics,
+            charter=self.charters.rules_in_force,
+            eligibility=self.literacy.eligibility,
+            models=self.inventory.routable_models,
+        )
+
+    @cached_property
+    def governance(self) -> Governance:
+        """Kill switches, per-use-case gateway settings, limits, sandboxes."""
+        from gouvernail.gateway.governance import Governance
+
+        def changed() -> None:
+            if "gateway" in self.__dict__:
+                self.gateway.forget()
+
+        return Governance(
+            self.trail,
+            self.settings.gateway,
+            charter=self.charters.rules_in_force,
+            on_change=changed,
+        )
+
+    async def aclose(self) -> None:
+        """Close what needs the event loop (the gateway's connections), then the rest."""
+        if "gateway" in self.__dict__:
+            await self.gateway.aclose()
+        self.close()
 
     def close(self) -> None:
         self.trail.close()

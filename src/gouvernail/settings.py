@@ -8,6 +8,7 @@ environment: the settings object is built once at start-up and passed in.
 from __future__ import annotations
 
 import os
+from decimal import Decimal
 from enum import StrEnum
 from pathlib import Path
 from typing import Any, Literal
@@ -50,6 +51,110 @@ class OidcSettings(BaseSettings):
     @property
     def enabled(self) -> bool:
         return bool(self.issuer and self.client_id)
+
+
+class GatewaySettings(BaseSettings):
+    """The OpenAI-compatible gateway (``GOUVERNAIL_GATEWAY__<NAME>``)."""
+
+    model_config = SettingsConfigDict(extra="forbid")
+
+    inspection: Literal["full", "fast", "off"] = Field(
+        "full",
+        description="Request inspection: full (every detector, names included), fast (no name "
+        "model) or off (no detector; admission, policy, budgets and audit still apply).",
+    )
+    detectors_files: list[Path] = Field(
+        default_factory=list,
+        description="Extra detector YAML files (markers, dictionaries, patterns, class mapping) "
+        "loaded after the shipped detectors.",
+    )
+    rules_file: Path | None = Field(
+        None,
+        description="YAML of the enforcement rules (redact, reroute, block) replacing the "
+        "shipped src/gouvernail/gateway/rules.yaml.",
+    )
+    max_body_bytes: int = Field(
+        4 * 1024 * 1024, ge=1024, le=512 * 1024 * 1024, description="Largest request body."
+    )
+    default_max_tokens: int = Field(
+        1024,
+        ge=1,
+        le=1_000_000,
+        description="max_tokens reserved and sent upstream when a request has none.",
+    )
+    max_tokens_cap: int = Field(
+        32768, ge=1, le=10_000_000, description="Largest max_tokens a caller may ask for."
+    )
+    admission_cache_seconds: float = Field(
+        0.5,
+        ge=0,
+        le=1,
+        description="How long a replica reuses what it read about a key (use case, switches, "
+        "charter, training): a kill switch or suspension reaches every replica within it.",
+    )
+    connect_timeout: float = Field(5.0, gt=0, le=120, description="Upstream connect timeout (s).")
+    read_timeout: float = Field(120.0, gt=0, le=3600, description="Upstream read timeout (s).")
+    retries: int = Field(2, ge=0, le=10, description="Retries on 429/5xx before failing over.")
+    backoff_base: float = Field(0.2, ge=0, le=30, description="First retry delay (s), doubled.")
+    backoff_max: float = Field(4.0, ge=0, le=120, description="Longest retry delay (s).")
+    breaker_failures: int = Field(
+        5, ge=1, le=1000, description="Consecutive failures that open a provider's breaker."
+    )
+    breaker_cooldown: float = Field(
+        30.0, ge=0.1, le=3600, description="Seconds an open breaker waits before a trial call."
+    )
+    fx_to_eur: dict[str, Decimal] = Field(
+        default_factory=lambda: {
+            "EUR": Decimal(1),
+            "USD": Decimal("0.92"),
+            "GBP": Decimal("1.17"),
+            "CHF": Decimal("1.06"),
+        },
+        description="Exchange rates to euros of the currencies prices are quoted in.",
+    )
+    reservation_ttl_seconds: int = Field(
+        600, ge=10, le=86400, description="An unsettled budget reservation expires after this."
+    )
+    user_requests_per_minute: int | None = Field(
+        600, ge=1, description="Default per-user request rate (None: no limit)."
+    )
+    user_tokens_per_minute: int | None = Field(
+        None, ge=1, description="Default per-user token rate (None: no limit)."
+    )
+    user_monthly_budget_eur: Decimal | None = Field(
+        None, ge=0, description="Default per-user monthly budget in euros (None: no limit)."
+    )
+    sandbox_monthly_budget_eur: Decimal = Field(
+        Decimal(5), ge=0, le=1000, description="Monthly budget of each personal sandbox."
+    )
+    sandbox_requests_per_minute: int = Field(
+        20, ge=1, le=10000, description="Request rate of each personal sandbox."
+    )
+    secrets_dir: Path | None = Field(
+        None,
+        description="Directory of provider keys, one file per credential_ref (mounted secrets); "
+        "otherwise the environment variable of that name.",
+    )
+    unauthenticated_sample_seconds: int = Field(
+        60,
+        ge=1,
+        le=3600,
+        description="Refusals of callers without a valid key are counted; one audit record "
+        "per client address and period samples them.",
+    )
+    output_guard_window: int = Field(
+        64, ge=16, le=4096, description="Look-behind (characters) of streamed-answer inspection."
+    )
+    content_purge_minutes: int = Field(
+        60, ge=1, le=10080, description="How often stored prompts and answers past retention go."
+    )
+    high_risk_min_retention_days: int = Field(
+        183,
+        ge=183,
+        le=3650,
+        description="Least retention of request logs of high-risk use cases (AI Act Art. 19, "
+        "26(6): at least six months).",
+    )
 
 
 class Settings(BaseSettings):
@@ -188,6 +293,7 @@ class Settings(BaseSettings):
     )
 
     oidc: OidcSettings = Field(default_factory=OidcSettings)
+    gateway: GatewaySettings = Field(default_factory=GatewaySettings)
 
     @classmethod
     def settings_customise_sources(
@@ -243,6 +349,18 @@ class Settings(BaseSettings):
     @property
     def signing_key_path(self) -> Path:
         return self.audit_signing_key_file or self.data_dir / "audit-signing-key.pem"
+
+    def provider_secret(self, name: str) -> SecretStr | None:
+        """The provider key a model's ``credential_ref`` names: the file of that name in
+        ``gateway.secrets_dir`` if there is one, else the environment variable. Read when asked,
+        so a rotated key is picked up; never logged."""
+        directory = self.gateway.secrets_dir
+        if directory is not None:
+            path = directory / name
+            if path.is_file():
+                return SecretStr(path.read_text(encoding="utf-8").strip())
+        value = os.environ.get(name)
+        return SecretStr(value) if value else None
 
     def masked(self) -> dict[str, Any]:
         """The settings as a dict, secrets masked, for logs and `gouvernail config`."""

@@ -33,7 +33,7 @@ def create_key(body: KeyIn, request: Request, principal: CurrentUser, runtime: R
         user_id=owner,
         name=body.name,
         days=body.expires_in_days,
-        use_case_id=str(body.use_case_id) if body.use_case_id is not None else None,
+        use_case_id=body.use_case_id,
     )
 
 

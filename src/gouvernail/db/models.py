@@ -4,6 +4,7 @@ from gouvernail.audit import models as audit_models
 from gouvernail.charter import models as charter_models
 from gouvernail.committee import models as committee_models
 from gouvernail.db.base import Base
+from gouvernail.gateway import models as gateway_models
 from gouvernail.identity import models as identity_models
 from gouvernail.inventory import models as inventory_models
 from gouvernail.literacy import models as literacy_models
@@ -17,6 +18,7 @@ __all__ = [
     "audit_models",
     "charter_models",
     "committee_models",
+    "gateway_models",
     "identity_models",
     "inventory_models",
     "literacy_models",

@@ -61,7 +61,7 @@ class ApiKeys:
         user_id: int,
         name: str,
         days: int | None = None,
-        use_case_id: str | None = None,
+        use_case_id: int | None = None,
     ) -> CreatedApiKey:
         name = name.strip()
         if not name or len(name) > 200:
@@ -79,11 +79,11 @@ class ApiKeys:
                 raise ConflictError(f"user {user.username} is deactivated")
             self.gate(tx.session, user.id)
             if use_case_id is not None:
-                if self.use_case_gate is None or not use_case_id.isdigit():
+                if self.use_case_gate is None:
                     raise GouvernailError(
-                        f"no use case {use_case_id!r} to bind the key to", field="use_case_id"
+                        f"no use case {use_case_id} to bind the key to", field="use_case_id"
                     )
-                self.use_case_gate(tx.session, user.id, int(use_case_id))
+                self.use_case_gate(tx.session, user.id, use_case_id)
             now = utcnow()
             key = ApiKey(
                 prefix=prefix,

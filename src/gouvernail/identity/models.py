@@ -108,7 +108,7 @@ class ApiKey(Base):
     secret_hash: Mapped[str] = mapped_column(String(64))
     name: Mapped[str] = mapped_column(String(200))
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
-    use_case_id: Mapped[str | None] = mapped_column(String(64), index=True)
+    use_case_id: Mapped[int | None] = mapped_column(ForeignKey("use_cases.id"), index=True)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
     expires_at: Mapped[datetime] = mapped_column(UtcDateTime)
     revoked_at: Mapped[datetime | None] = mapped_column(UtcDateTime)

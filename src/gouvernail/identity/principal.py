@@ -17,7 +17,7 @@ class Principal:
     via: str  # "session" or "api_key"
     session_id: int | None = None
     api_key_id: int | None = None
-    use_case_id: str | None = None
+    use_case_id: int | None = None
 
     @property
     def actor(self) -> Actor:

@@ -87,7 +87,7 @@ class ApiKeyView(BaseModel):
     name: str
     user_id: int
     username: str
-    use_case_id: str | None
+    use_case_id: int | None
     created_at: datetime
     expires_at: datetime
     revoked_at: datetime | None

@@ -1,0 +1,125 @@
+"""The gateway service: builds the pipeline from the runtime's services and owns what lives as
+long as the server (upstream connection pool, quota store, detectors, caches)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+from gouvernail.audit import AuditTrail
+from gouvernail.charter.rules import CharterRules
+from gouvernail.db.engine import Database
+from gouvernail.gateway.accounting import (
+    Impacts,
+    MemoryQuotaStore,
+    Prices,
+    QuotaStore,
+    RedisQuotaStore,
+)
+from gouvernail.gateway.admission import Admission
+from gouvernail.gateway.call import Call
+from gouvernail.gateway.pipeline import Gateway
+from gouvernail.gateway.providers import Upstreams
+from gouvernail.gateway.record import Recorder
+from gouvernail.gateway.rules import Rules
+from gouvernail.gateway.steps import Catalogue, allowed_for
+from gouvernail.inventory.routing import RoutableModel
+from gouvernail.literacy.views import Eligibility
+from gouvernail.metrics import Metrics
+from gouvernail.settings import Settings
+
+if TYPE_CHECKING:
+    import httpx
+
+    from gouvernail.inspection import Inspector
+
+
+class GatewayService:
+    def __init__(
+        self,
+        settings: Settings,
+        *,
+        database: Database,
+        trail: AuditTrail,
+        metrics: Metrics,
+        charter: Callable[[], CharterRules | None],
+        eligibility: Callable[[int], Eligibility],
+        models: Callable[[], list[RoutableModel]],
+        transport: httpx.AsyncBaseTransport | None = None,
+        inspector: Inspector | None = None,
+    ) -> None:
+        g = settings.gateway
+        self.settings = settings
+        self.admission = Admission(database, g, charter=charter, eligibility=eligibility)
+        self.catalogue = Catalogue(models, g.admission_cache_seconds)
+        if inspector is None and g.inspection != "off":
+            from gouvernail.inspection import Inspector
+
+            inspector = Inspector.load(g.detectors_files, names=g.inspection == "full")
+        self.inspector = inspector
+        self.quotas: QuotaStore = (
+            RedisQuotaStore(settings.redis_url, reservation_ttl=g.reservation_ttl_seconds)
+            if settings.redis_url
+            else MemoryQuotaStore(reservation_ttl=g.reservation_ttl_seconds)
+        )
+        self.upstreams = Upstreams(
+            transport=transport,
+            connect_timeout=g.connect_timeout,
+            read_timeout=g.read_timeout,
+            retries=g.retries,
+            backoff_base=g.backoff_base,
+            backoff_max=g.backoff_max,
+            breaker_failures=g.breaker_failures,
+            breaker_cooldown=g.breaker_cooldown,
+        )
+        self.prices = Prices(g.fx_to_eur)
+        self.impacts = Impacts()
+        self.gateway = Gateway(
+            settings,
+            admission=self.admission,
+            catalogue=self.catalogue,
+            inspector=inspector,
+            fast_detect=inspector.fast_findings if inspector is not None else None,
+            rules=Rules.load(g.rules_file),
+            prices=self.prices,
+            impacts=self.impacts,
+            quotas=self.quotas,
+            upstreams=self.upstreams,
+            recorder=Recorder(trail, metrics, sample_seconds=g.unauthenticated_sample_seconds),
+        )
+
+    def forget(self) -> None:
+        """This replica changed something the gateway reads: drop the cached snapshots."""
+        self.admission.forget()
+        self.catalogue.forget()
+
+    def warm_up(self) -> None:
+        if self.inspector is not None:
+            self.inspector.warm_up()
+
+    async def models_for(self, secret: str | None, *, client: str) -> dict[str, Any]:
+        """``GET /v1/models``: the approved models the key's use case may call."""
+        call = Call(request_id="", operation="chat", raw=b"", secret=secret, client=client)
+        call.admitted = await self.admission.admit(secret)
+        listed = []
+        for model in (await self.catalogue.models()).values():
+            if not allowed_for(model, call):
+                continue
+            listed.append(
+                {
+                    "id": model.name,
+                    "object": "model",
+                    "created": 0,
+                    "owned_by": model.vendor,
+                    "capabilities": sorted(c.value for c in model.capabilities),
+                    "hosting": model.hosting.value,
+                    "max_data_class": model.max_data_class,
+                }
+            )
+        return {"object": "list", "data": sorted(listed, key=lambda m: m["id"])}
+
+    async def aclose(self) -> None:
+        await self.upstreams.aclose()
+        await self.quotas.aclose()
+        if self.inspector is not None:
+            self.inspector.close()

@@ -1,0 +1,335 @@
+"""Person names: a cheap rule pass, then spaCy NER only on the windows the rules selected.
+
+The rule pass (also used alone in fast mode and on streamed output) finds: an honorific or a
+cue (greeting, role, ``@``) followed by name words; initials followed by a surname
+(``E.-P. Akinwale``); a capitalised word beside an upper-case surname (``Nkiruka OKORO``); a
+known first name (gazetteer) alone or followed by name words. It also picks the *windows*
+(sentences) worth sending to the NER model: those with a capitalised word that does not start
+the sentence, an honorific or a known first name. NER spans are cleaned (honorifics and cues
+stripped, cut at the first lower-case word) and merged with the rule spans; finally, every
+other capitalised occurrence of a word of a name already found is a name too.
+"""
+
+from __future__ import annotations
+
+import re
+from bisect import bisect_left
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+from gouvernail.inspection.findings import Finding
+from gouvernail.inspection.language import is_stop_word
+from gouvernail.inspection.registry import DetectorSpec, Registry
+from gouvernail.inspection.text import Scan, Token
+
+_SENTENCE_END = re.compile(r"(?<=[.!?…])\s+|\n+")
+_CAPITALISED = re.compile(r"^[A-ZÀ-ÖØ-ÞĀ-ŽΑ-Ω][a-zß-öø-ÿā-žα-ω'’]+$")
+_UPPER = re.compile(r"^[A-ZÀ-ÖØ-ÞĀ-Ž]{2,}$")
+_INITIALS = re.compile(
+    r"(?<![\w.])[A-ZÀ-ÖØ-Þ]\.(?:-?[A-ZÀ-ÖØ-Þ]\.)*[ \u00a0]"
+    r"(?:(?:van der|van den|von der|van|von|de la|de|du|da|di|del|dos|le|la) )?"
+    r"[A-ZÀ-ÖØ-Þ][\wÀ-ÿ'’]+(?:-[A-ZÀ-ÖØ-Þ][\wÀ-ÿ'’]+)?(?: [A-ZÀ-ÖØ-Þ][a-zß-ÿ'’]+(?![\w-]))?"
+)
+PARTICLES = frozenset(
+    {"de", "du", "des", "la", "le", "van", "von", "der", "den", "di", "da", "del", "dos", "zu",
+     "vanden", "ter", "ten", "bin", "ben", "al", "el", "mac", "o", "ó"}
+)  # fmt: skip
+_GAPS = frozenset({" ", "-", "\u00a0", "'", "’"})
+_AFTER_TITLE = frozenset({" ", ". ", "\u00a0", ".\u00a0", " : ", ": ", ", "})
+MAX_WINDOW = 1000
+MAX_NAME_WORDS = 6
+NER_PERSON = frozenset({"PER", "PERSON"})
+NER_OTHER = frozenset({"LOC", "ORG", "MISC", "GPE"})
+
+
+@dataclass(frozen=True, slots=True)
+class Span:
+    """An entity the NER model found in a window (offsets into the window)."""
+
+    start: int
+    end: int
+    label: str
+
+
+@dataclass(frozen=True, slots=True)
+class Window:
+    start: int
+    text: str
+
+
+class NameDetector:
+    def __init__(self, spec: DetectorSpec, registry: Registry, first_names: frozenset[str]) -> None:
+        self.name = spec.name
+        self.entity = spec.entity
+        self.score = spec.score
+        self.data_class = registry.class_of(spec)
+        self.first_names = first_names
+        self.titles = frozenset(t.lower().rstrip(".") for t in spec.titles)
+        self.cues = frozenset(c.lower() for c in spec.cues)
+        self.not_names = frozenset(n.lower() for n in spec.not_names if " " not in n)
+        self.not_after = frozenset(n.lower() for n in spec.not_after)
+        organisations = sorted(spec.organisations, key=len, reverse=True)
+        self._organisations = (
+            re.compile("|".join(rf"(?<!\w){re.escape(o)}(?!\w)" for o in organisations))
+            if organisations
+            else None
+        )
+
+    # --- words ------------------------------------------------------------------------------------
+
+    def _announcer(self, word: str) -> bool:
+        lower = word.lower()
+        return lower in self.titles or lower in self.cues
+
+    def _name_word(self, word: str) -> bool:
+        """Could be part of a name: capitalised or upper case, not a common word."""
+        if not (_CAPITALISED.match(word) or _UPPER.match(word)):
+            return False
+        lower = word.lower()
+        if _UPPER.match(word) and not any(vowel in lower for vowel in _VOWELS):
+            return False  # CMD, PDF: acronyms
+        return not (
+            lower in self.not_names or self._announcer(word) or (is_stop_word(word) and len(word) < 5)
+        )
+
+    def _after_place(self, text: str, tokens: Sequence[Token], index: int) -> bool:
+        """San Diego, Saint-Louis, New Jersey: a first name after a place prefix is a place."""
+        if index == 0:
+            return False
+        previous = tokens[index - 1]
+        return previous.text.lower() in self.not_after and text[previous.end : tokens[index].start] in _GAPS
+
+    def _hyphenated(self, text: str, tokens: Sequence[Token], index: int) -> bool:
+        """Wan-Ting, Jean-Pierre: two capitalised words joined by a hyphen."""
+        return (
+            index + 1 < len(tokens)
+            and _CAPITALISED.match(tokens[index].text) is not None
+            and _CAPITALISED.match(tokens[index + 1].text) is not None
+            and text[tokens[index].end : tokens[index + 1].start] == "-"
+            and self._name_word(tokens[index].text)
+            and self._name_word(tokens[index + 1].text)
+        )
+
+    def organisation_spans(self, text: str) -> list[tuple[int, int]]:
+        if self._organisations is None:
+            return []
+        return [(m.start(), m.end()) for m in self._organisations.finditer(text)]
+
+    def _first_name(self, word: str) -> bool:
+        return (
+            _CAPITALISED.match(word) is not None
+            and word.lower() in self.first_names
+            and word.lower() not in self.not_names
+            and not is_stop_word(word)
+        )
+
+    def _extend(self, text: str, tokens: Sequence[Token], start: int) -> int:
+        """Index past the name words from ``start`` (particles allowed before a name word)."""
+        end = start
+        while end < len(tokens) and end - start < MAX_NAME_WORDS:
+            token = tokens[end]
+            gap = text[tokens[end - 1].end : token.start] if end > start else ""
+            if end > start and gap not in _GAPS:
+                break
+            if self._name_word(token.text) and not _code_like(text, token):
+                end += 1
+                continue
+            if end > start and gap in {"'", "’"} and token.text.islower():
+                end += 1  # Sa'idu, N'Diaye
+                continue
+            following = end
+            while following < len(tokens) and tokens[following].text.lower() in PARTICLES:
+                following += 1
+                if text[tokens[following - 1].end : tokens[following].start if following < len(tokens) else 0] not in _GAPS:
+                    break
+            if following > end and following < len(tokens) and self._name_word(tokens[following].text):
+                end = following + 1
+                continue
+            break
+        return end
+
+    # --- the rule pass ----------------------------------------------------------------------------
+
+    def rule_findings(self, scan: Scan) -> list[Finding]:
+        text, tokens = scan.text, scan.tokens
+        found: list[Finding] = []
+        index = 0
+        while index < len(tokens):
+            token = tokens[index]
+            nxt = index + 1
+            span: tuple[int, int, str] | None = None
+            if token.text[0].isupper() and self._announcer(token.text):
+                while nxt < len(tokens) and self._announcer(tokens[nxt].text):
+                    nxt += 1  # "Prof. Dr.", "Sehr geehrte Frau"
+                gap = text[tokens[nxt - 1].end : tokens[nxt].start] if nxt < len(tokens) else ""
+                if gap in _AFTER_TITLE:
+                    end = self._extend(text, tokens, nxt)
+                    if end > nxt:
+                        span = (nxt, end, "names: honorific or cue")
+            elif index > 0 and text[tokens[index - 1].end : token.start].endswith("@"):
+                end = self._extend(text, tokens, index)
+                if end > index and text[token.start - 1] == "@":
+                    span = (index, end, "names: mention")
+            elif self._first_name(token.text) and not self._after_place(text, tokens, index):
+                end = self._extend(text, tokens, index)
+                span = (index, max(end, index + 1), "names: known first name")
+            elif self._hyphenated(text, tokens, index):
+                end = self._extend(text, tokens, index)
+                if end >= index + 3:
+                    span = (index, end, "names: hyphenated first name")
+            elif _UPPER.match(token.text) and self._name_word(token.text):
+                end = self._extend(text, tokens, index)
+                words = tokens[index:end]
+                if len(words) >= 2 and any(
+                    _CAPITALISED.match(w.text) or w.text.lower() in self.first_names for w in words
+                ):
+                    span = (index, end, "names: upper-case surname")
+            elif _CAPITALISED.match(token.text) and self._name_word(token.text):
+                end = self._extend(text, tokens, index)
+                if end - index >= 2 and any(_UPPER.match(w.text) for w in tokens[index + 1 : end]):
+                    span = (index, end, "names: upper-case surname")
+            if span is None:
+                index += 1
+                continue
+            first, last, reason = span
+            found.append(self._finding(tokens[first].start, tokens[last - 1].end, reason))
+            index = last
+        for match in _INITIALS.finditer(text):
+            found.append(self._finding(match.start(), match.end(), "names: initials"))
+        return found
+
+    def windows(self, scan: Scan) -> list[Window]:
+        """Sentences worth sending to the NER model."""
+        selected: list[Window] = []
+        starts = [t.start for t in scan.tokens]
+        for start, end in _sentences(scan.text):
+            tokens = scan.tokens[bisect_left(starts, start) : bisect_left(starts, end)]
+            if any(self._candidate(tokens, i) for i in range(len(tokens))):
+                selected.append(Window(start, scan.text[start:end]))
+        return selected
+
+    def _candidate(self, tokens: Sequence[Token], index: int) -> bool:
+        word = tokens[index].text
+        if self._first_name(word) or (self._announcer(word) and word[0].isupper()):
+            return True
+        return index > 0 and self._name_word(word)
+
+    # --- NER results ------------------------------------------------------------------------------
+
+    def ner_findings(self, scan: Scan, window: Window, spans: Iterable[Span]) -> list[Finding]:
+        found: list[Finding] = []
+        for span in spans:
+            if span.label not in NER_PERSON and span.label not in NER_OTHER:
+                continue
+            cleaned = self._clean(window.text, span.start, span.end)
+            if cleaned is None:
+                continue
+            start, end, words = cleaned
+            if span.label in NER_OTHER and not (len(words) >= 2 and self._first_name(words[0])):
+                continue
+            if len(words) == 1 and not self._single(words[0]):
+                continue
+            found.append(
+                self._finding(window.start + start, window.start + end, f"names: ner {span.label}")
+            )
+        return found
+
+    def _single(self, word: str) -> bool:
+        """A one-word NER name is kept only if it is a known first name or upper case."""
+        return self._first_name(word) or _UPPER.match(word) is not None
+
+    def _clean(self, text: str, start: int, end: int) -> tuple[int, int, list[str]] | None:
+        """Strip announcers and common words in front; stop at the first word that is not a
+        name word (a particle inside is kept)."""
+        words = [(m.start() + start, m.end() + start, m.group()) for m in _WORDS.finditer(text[start:end])]
+        while words and not self._name_word(words[0][2]):
+            words.pop(0)
+        kept: list[tuple[int, int, str]] = []
+        for index, word in enumerate(words):
+            if self._name_word(word[2]) and (not kept or text[kept[-1][1] : word[0]] in _GAPS):
+                kept.append(word)
+                continue
+            following = words[index + 1] if index + 1 < len(words) else None
+            if kept and word[2].lower() in PARTICLES and following and self._name_word(following[2]):
+                kept.append(word)
+                continue
+            break
+        while kept and kept[-1][2].lower() in PARTICLES:
+            kept.pop()
+        if not kept:
+            return None
+        return kept[0][0], kept[-1][1], [w[2] for w in kept]
+
+    # --- repeated mentions ------------------------------------------------------------------------
+
+    def repeated(self, scan: Scan, found: Sequence[Finding]) -> list[Finding]:
+        """Other capitalised occurrences of the words of names already found."""
+        words: set[str] = set()
+        for finding in found:
+            if finding.type != self.entity:
+                continue
+            parts = _WORDS.findall(scan.text[finding.start : finding.end])
+            if len(parts) >= 2:
+                words.update(
+                    p for p in parts if len(p) >= 3 and self._name_word(p) and not _UPPER.match(p)
+                )
+        if not words:
+            return []
+        alternatives = "|".join(re.escape(w) for w in sorted(words, key=len, reverse=True))
+        taken = [(f.start, f.end) for f in found]
+        extra: list[Finding] = []
+        for match in re.finditer(rf"(?<![\w-])(?:{alternatives})(?![\w-])", scan.text):
+            start, end = match.span()
+            if all(end <= s or start >= e for s, e in taken):
+                extra.append(self._finding(start, end, "names: repeated mention"))
+        return extra
+
+    def without_organisations(self, text: str, found: list[Finding]) -> list[Finding]:
+        """Drop names inside a known organisation name (Pierre Fabre, Eli Lilly...)."""
+        spans = self.organisation_spans(text)
+        if not spans:
+            return found
+        return [
+            f
+            for f in found
+            if f.type != self.entity or not any(s <= f.start and f.end <= e for s, e in spans)
+        ]
+
+    def _finding(self, start: int, end: int, reason: str) -> Finding:
+        return Finding(self.entity, start, end, self.score, self.name, self.data_class, reason)
+
+
+_VOWELS = "aeiouyàâäéèêëïîôöùûüÿæœáíóúåøãõ"
+
+
+def _code_like(text: str, token: Token) -> bool:
+    """JIRA-4367, CMD-2024-1: a word followed by a number is a reference, not a name."""
+    return re.match(r"[-_/]?\d", text[token.end : token.end + 2]) is not None
+
+
+_WORDS = re.compile(r"[\w'’]+(?:-[\w'’]+)*|&")
+
+
+def _sentences(text: str) -> list[tuple[int, int]]:
+    """Sentence bounds; a break after an honorific or an initial ('M.', 'J.') is not one."""
+    bounds: list[tuple[int, int]] = []
+    start = 0
+    for match in _SENTENCE_END.finditer(text):
+        before = text[start : match.start()]
+        last = before.rsplit(maxsplit=1)[-1] if before.strip() else ""
+        if "\n" not in match.group() and len(last) <= 4 and last.endswith("."):
+            continue
+        if match.start() > start:
+            bounds.append((start, match.start()))
+        start = match.end()
+    if start < len(text):
+        bounds.append((start, len(text)))
+    result: list[tuple[int, int]] = []
+    for begin, end in bounds:
+        while end - begin > MAX_WINDOW:
+            cut = text.rfind(" ", begin, begin + MAX_WINDOW)
+            cut = cut if cut > begin else begin + MAX_WINDOW
+            result.append((begin, cut))
+            begin = cut
+        result.append((begin, end))
+    return result

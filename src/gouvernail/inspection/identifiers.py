@@ -13,6 +13,7 @@ import re
 from collections.abc import Callable
 
 import phonenumbers
+from presidio_analyzer import Pattern
 from presidio_analyzer.predefined_recognizers import IbanRecognizer
 
 from gouvernail.inspection.checksums import digits_of, luhn_ok, nir_ok, siren_ok, siret_ok
@@ -44,6 +45,8 @@ def _issuer(digits: str) -> bool:
     """Visa, Mastercard (including its 2221-2720 series, which Presidio's card pattern
     misses), Amex, Discover, JCB, Diners, UnionPay."""
     return digits.startswith(_CARD_PREFIXES) or 2221 <= int(digits[:4]) <= 2720
+
+
 _NIR = re.compile(
     rf"(?<![\w.,])[12]{_SEP}\d{{2}}{_SEP}\d{{2}}{_SEP}(?:\d{{2}}|2[ABab]){_SEP}\d{{3}}{_SEP}"
     rf"\d{{3}}{_SEP}\d{{2}}(?![\w]|[.,]\d)"
@@ -52,9 +55,7 @@ _SIRET = re.compile(
     r"(?<![\w.,])\d{3}[ \u00a0.]?\d{3}[ \u00a0.]?\d{3}[ \u00a0.]?\d{3}[ \u00a0.]?\d{2}"
     r"(?![\w]|[.,]\d)"
 )
-_SIREN = re.compile(
-    r"(?<![\w.,])\d{3}[ \u00a0.]?\d{3}[ \u00a0.]?\d{3}(?![\w]|[.,]\d|[ \u00a0.]\d)"
-)
+_SIREN = re.compile(r"(?<![\w.,])\d{3}[ \u00a0.]?\d{3}[ \u00a0.]?\d{3}(?![\w]|[.,]\d|[ \u00a0.]\d)")
 
 
 class IdentifierDetector:
@@ -67,9 +68,7 @@ class IdentifierDetector:
         self.context = context_words(spec.context)
         self.data_class = registry.class_of(spec)
         self.needs_digits = spec.kind != "email"
-        self._find: Callable[[Scan], list[tuple[int, int, float, str]]] = _FINDERS[spec.kind](
-            spec
-        )
+        self._find: Callable[[Scan], list[tuple[int, int, float, str]]] = _FINDERS[spec.kind](spec)
 
     def find(self, scan: Scan) -> list[Finding]:
         if self.needs_digits and _DIGIT.search(scan.text) is None:
@@ -80,7 +79,9 @@ class IdentifierDetector:
                 score = min(1.0, score + CONTEXT_BONUS)
                 reason += ", context"
             found.append(
-                Finding(self.entity, start, end, round(score, 3), self.name, self.data_class, reason)
+                Finding(
+                    self.entity, start, end, round(score, 3), self.name, self.data_class, reason
+                )
             )
         return found
 
@@ -92,7 +93,9 @@ def _email(spec: DetectorSpec) -> Callable[[Scan], list[Hit]]:
     def find(scan: Scan) -> list[Hit]:
         if "@" not in scan.text:
             return []
-        return [(m.start(), m.end(), spec.score, "email: address") for m in _EMAIL.finditer(scan.text)]
+        return [
+            (m.start(), m.end(), spec.score, "email: address") for m in _EMAIL.finditer(scan.text)
+        ]
 
     return find
 
@@ -181,7 +184,8 @@ def _validated(
 
 def _iban(spec: DetectorSpec) -> Callable[[Scan], list[Hit]]:
     recogniser = IbanRecognizer()
-    regex = re.compile(recogniser.patterns[0].regex)
+    patterns: list[Pattern] = recogniser.patterns  # type: ignore[has-type]
+    regex = re.compile(patterns[0].regex)
 
     def find(scan: Scan) -> list[Hit]:
         hits = []

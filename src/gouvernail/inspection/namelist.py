@@ -1,3 +1,4 @@
+# ruff: noqa: RUF001 - typographic apostrophes occur in names on purpose
 """The first-name gazetteer shipped with the package, and how it is rebuilt.
 
 ``data/first_names.txt`` holds Latin-script first names taken from Faker's locale data (one a
@@ -62,7 +63,12 @@ def build(excluded: frozenset[str] = HELD_OUT_LOCALES) -> list[str]:
         if module.name in excluded:
             continue
         provider = importlib.import_module(f"{person.__name__}.{module.name}").Provider
-        for attribute in ("first_names", "first_names_male", "first_names_female"):
+        for attribute in (
+            "first_names",
+            "first_names_male",
+            "first_names_female",
+            "first_romanized_names",
+        ):
             for name in _names_of(getattr(provider, attribute, ())):
                 if len(name) >= 3 and _LATIN_NAME.match(name):
                     names.add(name)

@@ -1,3 +1,4 @@
+# ruff: noqa: RUF001 - typographic apostrophes occur in names on purpose
 """Person names: a cheap rule pass, then spaCy NER only on the windows the rules selected.
 
 The rule pass (also used alone in fast mode and on streamed output) finds: an honorific or a
@@ -16,6 +17,7 @@ import re
 from bisect import bisect_left
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from itertools import pairwise
 
 from gouvernail.inspection.findings import Finding
 from gouvernail.inspection.language import is_stop_word
@@ -23,7 +25,10 @@ from gouvernail.inspection.registry import DetectorSpec, Registry
 from gouvernail.inspection.text import Scan, Token
 
 _SENTENCE_END = re.compile(r"(?<=[.!?…])\s+|\n+")
-_CAPITALISED = re.compile(r"^[A-ZÀ-ÖØ-ÞĀ-ŽΑ-Ω][a-zß-öø-ÿā-žα-ω'’]+$")
+_CAPITALISED = re.compile(
+    r"^[A-ZÀ-ÖØ-ÞĀ-ŽΑ-Ω][a-zß-öø-ÿā-žα-ω'’]+(?:[A-ZÀ-ÖØ-Þ][a-zß-öø-ÿā-ž]{2,})?$"
+)  # Dupont, McManus, LeBlanc
+_NOUN_ENDINGS = ("ungen", "heit", "keit", "schaft", "tion", "tionen", "ität", "ismus", "nisse")
 _UPPER = re.compile(r"^[A-ZÀ-ÖØ-ÞĀ-Ž]{2,}$")
 _INITIALS = re.compile(
     r"(?<![\w.])[A-ZÀ-ÖØ-Þ]\.(?:-?[A-ZÀ-ÖØ-Þ]\.)*[ \u00a0]"
@@ -31,9 +36,11 @@ _INITIALS = re.compile(
     r"[A-ZÀ-ÖØ-Þ][\wÀ-ÿ'’]+(?:-[A-ZÀ-ÖØ-Þ][\wÀ-ÿ'’]+)?(?: [A-ZÀ-ÖØ-Þ][a-zß-ÿ'’]+(?![\w-]))?"
 )
 PARTICLES = frozenset(
-    {"de", "du", "des", "la", "le", "van", "von", "der", "den", "di", "da", "del", "dos", "zu",
-     "vanden", "ter", "ten", "bin", "ben", "al", "el", "mac", "o", "ó"}
+    {"de", "du", "des", "van", "von", "di", "da", "del", "dos", "zu", "vanden", "ter", "ten",
+     "bin", "ben", "al", "el", "mac", "o", "ó", "d"}
 )  # fmt: skip
+"""Particles that may start a surname's particle chain; ``FOLLOWERS`` only follow one."""
+FOLLOWERS = frozenset({"der", "den", "la", "le", "los", "las", "y"})
 _GAPS = frozenset({" ", "-", "\u00a0", "'", "’"})
 _AFTER_TITLE = frozenset({" ", ". ", "\u00a0", ".\u00a0", " : ", ": ", ", "})
 MAX_WINDOW = 1000
@@ -70,7 +77,7 @@ class NameDetector:
         self.not_after = frozenset(n.lower() for n in spec.not_after)
         organisations = sorted(spec.organisations, key=len, reverse=True)
         self._organisations = (
-            re.compile("|".join(rf"(?<!\w){re.escape(o)}(?!\w)" for o in organisations))
+            re.compile(rf"(?<!\w)(?:{'|'.join(re.escape(o) for o in organisations)})(?!\w)")
             if organisations
             else None
         )
@@ -83,21 +90,44 @@ class NameDetector:
 
     def _name_word(self, word: str) -> bool:
         """Could be part of a name: capitalised or upper case, not a common word."""
+        if "-" in word:
+            return all(self._name_word(part) for part in word.split("-"))
         if not (_CAPITALISED.match(word) or _UPPER.match(word)):
             return False
         lower = word.lower()
+        if len(lower) >= 8 and lower.endswith(("ung", *_NOUN_ENDINGS)):
+            return False
         if _UPPER.match(word) and not any(vowel in lower for vowel in _VOWELS):
             return False  # CMD, PDF: acronyms
         return not (
-            lower in self.not_names or self._announcer(word) or (is_stop_word(word) and len(word) < 5)
+            lower in self.not_names
+            or self._announcer(word)
+            or (is_stop_word(word) and len(word) < 5)
         )
+
+    def _particles(self, text: str, tokens: Sequence[Token], index: int) -> int:
+        """Index of the name word after a particle chain starting at ``index`` (or ``index``)."""
+        if index >= len(tokens) or tokens[index].text.lower() not in PARTICLES:
+            return index
+        following = index + 1
+        while following < len(tokens) and tokens[following].text.lower() in FOLLOWERS:
+            following += 1
+        if following >= len(tokens) or not self._name_word(tokens[following].text):
+            return index
+        chain = tokens[index : following + 1]
+        if any(text[a.end : b.start] not in _GAPS for a, b in pairwise(chain)):
+            return index
+        return following
 
     def _after_place(self, text: str, tokens: Sequence[Token], index: int) -> bool:
         """San Diego, Saint-Louis, New Jersey: a first name after a place prefix is a place."""
         if index == 0:
             return False
         previous = tokens[index - 1]
-        return previous.text.lower() in self.not_after and text[previous.end : tokens[index].start] in _GAPS
+        return (
+            previous.text.lower() in self.not_after
+            and text[previous.end : tokens[index].start] in _GAPS
+        )
 
     def _hyphenated(self, text: str, tokens: Sequence[Token], index: int) -> bool:
         """Wan-Ting, Jean-Pierre: two capitalised words joined by a hyphen."""
@@ -137,13 +167,9 @@ class NameDetector:
             if end > start and gap in {"'", "’"} and token.text.islower():
                 end += 1  # Sa'idu, N'Diaye
                 continue
-            following = end
-            while following < len(tokens) and tokens[following].text.lower() in PARTICLES:
-                following += 1
-                if text[tokens[following - 1].end : tokens[following].start if following < len(tokens) else 0] not in _GAPS:
-                    break
-            if following > end and following < len(tokens) and self._name_word(tokens[following].text):
-                end = following + 1
+            following = self._particles(text, tokens, end)
+            if following > end and (end > start or tokens[end].text.isupper()):
+                end = following + 1  # de la Payet, van den Berg, VON DEUTSCHMANN
                 continue
             break
         return end
@@ -158,7 +184,8 @@ class NameDetector:
             token = tokens[index]
             nxt = index + 1
             span: tuple[int, int, str] | None = None
-            if token.text[0].isupper() and self._announcer(token.text):
+            lower = token.text.lower()
+            if (lower in self.titles and token.text[0].isupper()) or lower in self.cues:
                 while nxt < len(tokens) and self._announcer(tokens[nxt].text):
                     nxt += 1  # "Prof. Dr.", "Sehr geehrte Frau"
                 gap = text[tokens[nxt - 1].end : tokens[nxt].start] if nxt < len(tokens) else ""
@@ -166,10 +193,16 @@ class NameDetector:
                     end = self._extend(text, tokens, nxt)
                     if end > nxt:
                         span = (nxt, end, "names: honorific or cue")
-            elif index > 0 and text[tokens[index - 1].end : token.start].endswith("@"):
-                end = self._extend(text, tokens, index)
-                if end > index and text[token.start - 1] == "@":
-                    span = (index, end, "names: mention")
+            elif token.start > 0 and text[token.start - 1] == "@" and token.text[0].isupper():
+                if token.start < 2 or not text[token.start - 2].isalnum():
+                    end = (
+                        self._extend(text, tokens, index + 1)
+                        if index + 1 < len(tokens)
+                        else index + 1
+                    )
+                    if end > index + 1 and text[token.end : tokens[index + 1].start] not in _GAPS:
+                        end = index + 1
+                    span = (index, max(end, index + 1), "names: mention")
             elif self._first_name(token.text) and not self._after_place(text, tokens, index):
                 end = self._extend(text, tokens, index)
                 span = (index, max(end, index + 1), "names: known first name")
@@ -195,6 +228,8 @@ class NameDetector:
             found.append(self._finding(tokens[first].start, tokens[last - 1].end, reason))
             index = last
         for match in _INITIALS.finditer(text):
+            if match.group()[0].lower() in self.titles:
+                continue  # "M. Dupont": the honorific rule has it
             found.append(self._finding(match.start(), match.end(), "names: initials"))
         return found
 
@@ -241,7 +276,10 @@ class NameDetector:
     def _clean(self, text: str, start: int, end: int) -> tuple[int, int, list[str]] | None:
         """Strip announcers and common words in front; stop at the first word that is not a
         name word (a particle inside is kept)."""
-        words = [(m.start() + start, m.end() + start, m.group()) for m in _WORDS.finditer(text[start:end])]
+        words = [
+            (m.start() + start, m.end() + start, m.group())
+            for m in _WORDS.finditer(text[start:end])
+        ]
         while words and not self._name_word(words[0][2]):
             words.pop(0)
         kept: list[tuple[int, int, str]] = []
@@ -249,12 +287,20 @@ class NameDetector:
             if self._name_word(word[2]) and (not kept or text[kept[-1][1] : word[0]] in _GAPS):
                 kept.append(word)
                 continue
+            lower = word[2].lower()
             following = words[index + 1] if index + 1 < len(words) else None
-            if kept and word[2].lower() in PARTICLES and following and self._name_word(following[2]):
+            if (
+                kept
+                and (
+                    lower in PARTICLES or (lower in FOLLOWERS and kept[-1][2].lower() in PARTICLES)
+                )
+                and following
+                and (self._name_word(following[2]) or following[2].lower() in FOLLOWERS)
+            ):
                 kept.append(word)
                 continue
             break
-        while kept and kept[-1][2].lower() in PARTICLES:
+        while kept and (kept[-1][2].lower() in PARTICLES or kept[-1][2].lower() in FOLLOWERS):
             kept.pop()
         if not kept:
             return None
@@ -286,6 +332,8 @@ class NameDetector:
 
     def without_organisations(self, text: str, found: list[Finding]) -> list[Finding]:
         """Drop names inside a known organisation name (Pierre Fabre, Eli Lilly...)."""
+        if not any(f.type == self.entity for f in found):
+            return found
         spans = self.organisation_spans(text)
         if not spans:
             return found

@@ -24,6 +24,8 @@ class NerModel:
         self._lock = threading.Lock()
         self.pipe_calls = 0
         """How many times the model ran (one per batch): observable for tests and metrics."""
+        self.texts_seen = 0
+        """How many windows it read in all."""
 
     def load(self) -> Any:
         with self._lock:
@@ -37,6 +39,7 @@ class NerModel:
         """Entities of each text. Call from one thread only (the batcher's worker)."""
         nlp = self.load()
         self.pipe_calls += 1
+        self.texts_seen += len(texts)
         return [
             [Span(ent.start_char, ent.end_char, ent.label_) for ent in doc.ents]
             for doc in nlp.pipe(texts, batch_size=self.batch_size)

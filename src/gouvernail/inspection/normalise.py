@@ -1,3 +1,4 @@
+# ruff: noqa: RUF001 - the homoglyph table maps look-alike letters on purpose
 """Normalisation before prompt-injection patterns: what attackers use to hide words.
 
 ``variants(text)`` returns the text as the patterns should read it (NFKC, invisible characters

@@ -290,8 +290,8 @@ def test_offsets_point_at_the_match_and_findings_never_hold_it(inspector: Inspec
     ("order", "expected"),
     [
         (["public", "internal", "confidential", "secret"], "secret"),
-        (["public", "secret", "confidential"], "confidential"),
-        (["public", "internal"], "secret"),  # unknown classes rank as the most sensitive
+        (["public", "internal", "secret", "confidential"], "confidential"),
+        (["public", "internal", "confidential"], "secret"),  # unknown: the most sensitive
     ],
 )
 def test_the_data_class_follows_the_given_rank(

@@ -268,6 +268,8 @@ def most_sensitive(classes: set[str], rank: Rank) -> str | None:
     return max(sorted(classes), key=safe) if classes else None
 
 
+PERSON = "PERSON"
+MARKER = "CONFIDENTIAL_MARKER"
 RESOLVED_TYPES = frozenset(
     {
         "PERSON",
@@ -283,10 +285,17 @@ RESOLVED_TYPES = frozenset(
 
 
 def resolve(found: list[Finding]) -> list[Finding]:
-    """Overlapping identifiers and names: the longest span wins, then the highest score.
-    Other types (health, markers) are kept alongside; exact duplicates are dropped."""
+    """Overlapping identifiers and names: the longest span wins, then the highest score; a
+    name inside a confidential marker (a project code name) is the marker's. Other types
+    (health, markers) are kept alongside; exact duplicates are dropped."""
+    markers = [(f.start, f.end) for f in found if f.type == MARKER]
     contested = sorted(
-        (f for f in found if f.type in RESOLVED_TYPES),
+        (
+            f
+            for f in found
+            if f.type in RESOLVED_TYPES
+            and not (f.type == PERSON and any(s <= f.start and f.end <= e for s, e in markers))
+        ),
         key=lambda f: (f.start - f.end, -f.score, f.start),
     )
     kept: list[Finding] = []

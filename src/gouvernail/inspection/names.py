@@ -42,7 +42,8 @@ PARTICLES = frozenset(
 """Particles that may start a surname's particle chain; ``FOLLOWERS`` only follow one."""
 FOLLOWERS = frozenset({"der", "den", "la", "le", "los", "las", "y"})
 _GAPS = frozenset({" ", "-", "\u00a0", "'", "’"})
-_AFTER_TITLE = frozenset({" ", ". ", "\u00a0", ".\u00a0", " : ", ": ", ", "})
+_AFTER_TITLE = frozenset({" ", ". ", "\u00a0", ".\u00a0"})
+_AFTER_CUE = frozenset({" ", "\u00a0", " : ", ": ", ", "})
 MAX_WINDOW = 1000
 MAX_NAME_WORDS = 6
 NER_PERSON = frozenset({"PER", "PERSON"})
@@ -189,7 +190,8 @@ class NameDetector:
                 while nxt < len(tokens) and self._announcer(tokens[nxt].text):
                     nxt += 1  # "Prof. Dr.", "Sehr geehrte Frau"
                 gap = text[tokens[nxt - 1].end : tokens[nxt].start] if nxt < len(tokens) else ""
-                if gap in _AFTER_TITLE:
+                last = tokens[nxt - 1].text.lower()
+                if gap in (_AFTER_TITLE if last in self.titles else _AFTER_CUE):
                     end = self._extend(text, tokens, nxt)
                     if end > nxt:
                         span = (nxt, end, "names: honorific or cue")
@@ -245,8 +247,11 @@ class NameDetector:
 
     def _candidate(self, tokens: Sequence[Token], index: int) -> bool:
         word = tokens[index].text
-        if self._first_name(word) or (self._announcer(word) and word[0].isupper()):
+        if self._first_name(word):
             return True
+        if self._announcer(word):
+            following = tokens[index + 1].text if index + 1 < len(tokens) else ""
+            return self._name_word(following) or self._announcer(following)
         return index > 0 and self._name_word(word)
 
     # --- NER results ------------------------------------------------------------------------------

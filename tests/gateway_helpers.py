@@ -67,9 +67,7 @@ class World:
             max_data_class="secret",
         )
 
-    def use_case(
-        self, name: str, owner: str, *, status: str = "production", **gateway: Any
-    ) -> int:
+    def use_case(self, name: str, owner: str, *, status: str = "production", **gateway: Any) -> int:
         view = self.rt.use_cases.submit(
             self.ctx,
             self.users[owner],
@@ -121,7 +119,9 @@ def build_world(
     vllm_fake = FakeOpenAI(host="vllm.internal.test", api_key=None)
     world = World(rt, ctx, openai_fake, anthropic_fake, vllm_fake)
     rt.directory.create_team(ctx, slug="rd", name="R&D", kind="department")
-    rt.directory.create_team(ctx, slug="reg-affairs", name="Regulatory affairs", kind="team", parent="rd")
+    rt.directory.create_team(
+        ctx, slug="reg-affairs", name="Regulatory affairs", kind="team", parent="rd"
+    )
     for name in ("alice", "bob"):
         world.users[name] = make_user(name, "use_case_owner", team="reg-affairs")
         compliant_user(world.users[name])
@@ -179,9 +179,7 @@ def install_gateway(rt: Runtime, transport: httpx.AsyncBaseTransport) -> Gateway
 def sdk(client: TestClient, key: str) -> OpenAI:
     """The official OpenAI SDK, pointed at the gateway under test (no retries: one call is
     one request)."""
-    return OpenAI(
-        base_url="http://testserver/v1", api_key=key, http_client=client, max_retries=0
-    )
+    return OpenAI(base_url="http://testserver/v1", api_key=key, http_client=client, max_retries=0)
 
 
 def transport_for(world: World) -> httpx.MockTransport:

@@ -66,7 +66,9 @@ def test_only_live_use_cases_are_served(gw: TestClient, world: World, rt: Runtim
     assert (status, error["code"]) == (403, "use_case_not_live")
     assert "pilot or production" in error["message"]
     with rt.database.write() as session:
-        session.execute(update(UseCase).where(UseCase.id == world.use_cases["early"]).values(status="pilot"))
+        session.execute(
+            update(UseCase).where(UseCase.id == world.use_cases["early"]).values(status="pilot")
+        )
     rt.gateway.forget()
     assert refusal(gw, key)[0] == 200
 
@@ -113,11 +115,14 @@ def test_kill_switches_turn_ai_off_with_the_fallback(
     key = world.key("alice", "drafting")
     use_case = world.use_cases["drafting"]
     ref = login("ref")
-    assert gw.put(
-        f"/api/v1/kill-switches/use-case/{use_case}",
-        json={"engaged": True, "reason": "hallucinated references"},
-        headers=login("alice"),
-    ).status_code == 403, "a use-case owner is not a kill-switch operator"
+    assert (
+        gw.put(
+            f"/api/v1/kill-switches/use-case/{use_case}",
+            json={"engaged": True, "reason": "hallucinated references"},
+            headers=login("alice"),
+        ).status_code
+        == 403
+    ), "a use-case owner is not a kill-switch operator"
     engaged = gw.put(
         f"/api/v1/kill-switches/use-case/{use_case}",
         json={"engaged": True, "reason": "hallucinated references"},
@@ -144,7 +149,9 @@ def test_kill_switches_turn_ai_off_with_the_fallback(
         headers=ref,
     )
     assert refusal(gw, key)[1]["code"] == "kill_switch_department", "teams under it too"
-    gw.put("/api/v1/kill-switches/global", json={"engaged": True, "reason": "incident"}, headers=ref)
+    gw.put(
+        "/api/v1/kill-switches/global", json={"engaged": True, "reason": "incident"}, headers=ref
+    )
     assert refusal(gw, key)[1]["code"] == "kill_switch_global"
     assert len(records(rt, "kill_switch.changed")) == 4
     switches = gw.get("/api/v1/kill-switches", headers=ref).json()
@@ -161,7 +168,9 @@ def test_suspension_and_people_not_allowed(
     key = world.key("alice", "drafting")
     with rt.database.write() as session:
         session.execute(
-            update(UseCase).where(UseCase.id == world.use_cases["drafting"]).values(status="suspended")
+            update(UseCase)
+            .where(UseCase.id == world.use_cases["drafting"])
+            .values(status="suspended")
         )
     rt.gateway.forget()
     status, error = refusal(gw, key)
@@ -169,7 +178,9 @@ def test_suspension_and_people_not_allowed(
     assert DEPLOYMENT["fallback_procedure"] in error["message"]
     with rt.database.write() as session:
         session.execute(
-            update(UseCase).where(UseCase.id == world.use_cases["drafting"]).values(status="production")
+            update(UseCase)
+            .where(UseCase.id == world.use_cases["drafting"])
+            .values(status="production")
         )
     rt.gateway.forget()
     revoked = gw.post(
@@ -212,9 +223,7 @@ def test_budget_and_rate_limits_answer_429(
         headers=ref,
     )
     with pytest.raises(openai.RateLimitError) as exceeded:
-        sdk(gw, world.key("bob", "bobs")).chat.completions.create(
-            model="gpt-eu", messages=HELLO
-        )
+        sdk(gw, world.key("bob", "bobs")).chat.completions.create(model="gpt-eu", messages=HELLO)
     assert exceeded.value.code == "insufficient_quota"
     assert gw.get("/api/v1/gateway/limits", headers=login("alice")).status_code == 403
 

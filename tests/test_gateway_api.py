@@ -139,3 +139,93 @@ def test_refusals_in_openai_shape(gw: TestClient, world: World, rt: Runtime) -> 
     refused = records(rt, "gateway.call_refused")
     assert {r["new"]["error_code"] for r in refused} >= {"model_not_found", "invalid_json"}
     assert records(rt, "gateway.unauthenticated_sampled")
+
+
+def test_content_retention_and_purge(
+    gw: TestClient, world: World, rt: Runtime, login: Callable[[str], dict[str, str]]
+) -> None:
+    from datetime import timedelta
+
+    from gouvernail.db.base import utcnow
+    from gouvernail.gateway.models import RequestContent
+    from gouvernail.gateway.retention import purge_content
+
+    world.use_case(
+        "kept",
+        "alice",
+        data_class_ceiling="internal",
+        content_retention="redacted",
+        retention_days=30,
+    )
+    client = sdk(gw, world.key("alice", "kept"))
+    world.openai.echo = True
+    client.chat.completions.create(
+        model="gpt-eu",
+        messages=[{"role": "user", "content": "Écris à jeanne.martin@example.com."}],
+    )
+    with rt.database.read() as session:
+        (stored,) = session.scalars(select(RequestContent)).all()
+        assert "jeanne.martin@example.com" not in stored.prompt, "redacted: what left"
+        assert "[EMAIL_ADDRESS_1]" in stored.prompt
+        assert stored.mode == "redacted"
+    assert purge_content(rt.database, rt.trail, now=utcnow() + timedelta(days=29)) == 0
+    assert purge_content(rt.database, rt.trail, now=utcnow() + timedelta(days=31)) == 1
+    with rt.database.read() as session:
+        assert session.scalars(select(RequestContent)).all() == []
+    assert len(log_rows(rt)) == 1, "the log row stays"
+    assert records(rt, "gateway.content_purged")[0]["new"]["count"] == 1
+    bad = gw.put(
+        f"/api/v1/use-cases/{world.use_cases['kept']}/gateway",
+        json={"reason": "keep", "content_retention": "full", "retention_days": 0},
+        headers=login("ref"),
+    )
+    assert bad.status_code == 400
+    assert bad.json()["error"]["field"] == "retention_days"
+    unknown = gw.put(
+        f"/api/v1/use-cases/{world.use_cases['kept']}/gateway",
+        json={"reason": "keep", "data_class_ceiling": "top-secret"},
+        headers=login("ref"),
+    )
+    assert unknown.status_code == 400
+    assert (
+        gw.put(
+            f"/api/v1/use-cases/{world.use_cases['kept']}/gateway",
+            json={"reason": "keep", "allowed_models": ["gpt-eu"]},
+            headers=login("alice"),
+        ).status_code
+        == 403
+    )
+
+
+def test_oversized_body_and_missing_key(gw: TestClient, world: World, rt: Runtime) -> None:
+    limit = rt.settings.gateway.max_body_bytes
+    big = gw.post(
+        "/v1/chat/completions",
+        content=b"x" * (limit + 1),
+        headers={"Authorization": f"Bearer {world.key('alice', 'drafting')}"},
+    )
+    assert big.status_code == 413
+    assert big.json()["error"]["code"] == "request_too_large"
+    none = gw.post("/v1/chat/completions", json={"model": "gpt-eu", "messages": []})
+    assert none.status_code == 401
+    assert none.json()["error"]["code"] == "missing_api_key"
+    assert rt.metrics.gateway_unauthenticated._value.get() >= 1  # noqa: SLF001
+
+
+def test_cli_switch(cli_env: Settings, world: World, rt: Runtime) -> None:
+    from tests.conftest import invoke
+
+    code, output = invoke(
+        "gateway",
+        "switch",
+        "use_case",
+        str(world.use_cases["drafting"]),
+        "--off",
+        "--reason",
+        "incident 42",
+    )
+    assert code == 0, output
+    assert "AI is off" in output
+    code, output = invoke("gateway", "purge")
+    assert code == 0, output
+    assert "purged the content of 0" in output

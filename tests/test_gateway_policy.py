@@ -92,7 +92,9 @@ def test_redaction_round_trip(gw: TestClient, world: World, rt: Runtime, stream:
     world.openai.chunk_size = 1  # every placeholder is split across chunks
     messages = [{"role": "user", "content": NAME_AND_MAIL}]
     if stream:
-        chunks = list(client.chat.completions.create(model="gpt-eu", messages=messages, stream=True))
+        chunks = list(
+            client.chat.completions.create(model="gpt-eu", messages=messages, stream=True)
+        )
         text = "".join(c.choices[0].delta.content or "" for c in chunks if c.choices)
     else:
         answer = client.chat.completions.create(model="gpt-eu", messages=messages)

@@ -41,7 +41,7 @@ from gouvernail.api import literacy as literacy_routes
 from gouvernail.api import risks as risk_routes
 from gouvernail.api import signatures as signature_routes
 from gouvernail.errors import GouvernailError
-from gouvernail.gateway.partitions import ensure_partitions
+from gouvernail.gateway.retention import purge_content
 from gouvernail.logs import configure_logging
 from gouvernail.runtime import Runtime
 from gouvernail.settings import Environment, Settings
@@ -140,6 +140,16 @@ def _install_error_handlers(app: FastAPI) -> None:
         )
 
 
+async def _purge_periodically(rt: Runtime) -> None:
+    """Content past its retention goes, and next months' log partitions are made, regularly."""
+    while True:
+        try:
+            await asyncio.to_thread(purge_content, rt.database, rt.trail)
+        except Exception:  # logged; the next run tries again
+            log.exception("content purge failed")
+        await asyncio.sleep(rt.settings.gateway.content_purge_minutes * 60)
+
+
 def create_app(settings: Settings, runtime: Runtime | None = None) -> FastAPI:
     """Build the application. The runtime (database, audit writer, services) is created here,
     or handed in by tests, and closed when the application shuts down."""
@@ -150,13 +160,16 @@ def create_app(settings: Settings, runtime: Runtime | None = None) -> FastAPI:
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
         rt.trail.start()
+        housekeeping = None
         if settings.env is not Environment.TEST:  # load the detectors before the first call
             await asyncio.to_thread(rt.gateway.warm_up)
-            await asyncio.to_thread(ensure_partitions, rt.database)
+            housekeeping = asyncio.create_task(_purge_periodically(rt))
         log.info(
             "started", version=__version__, env=settings.env.value, database=rt.database.dialect
         )
         yield
+        if housekeeping is not None:
+            housekeeping.cancel()
         if "gateway" in rt.__dict__:
             await rt.gateway.aclose()
         if owned:

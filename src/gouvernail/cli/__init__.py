@@ -9,6 +9,7 @@ from gouvernail.cli import audit, charter, identity, server
 from gouvernail.cli import committee as committee_commands
 from gouvernail.cli import demo as demo_commands
 from gouvernail.cli import docs as docs_commands
+from gouvernail.cli import gateway as gateway_commands
 from gouvernail.cli import inventory as inventory_commands
 from gouvernail.cli import literacy as literacy_commands
 from gouvernail.cli import registry as registry_commands
@@ -23,6 +24,7 @@ __all__ = [
     "committee_commands",
     "demo_commands",
     "docs_commands",
+    "gateway_commands",
     "identity",
     "inventory_commands",
     "literacy_commands",

@@ -7,14 +7,16 @@ from pathlib import Path
 
 from gouvernail.app import create_app
 from gouvernail.cli import app as cli_app
-from gouvernail.settings import OidcSettings, Settings
+from gouvernail.settings import GatewaySettings, OidcSettings, Settings
 
 README = Path("README.md").read_text(encoding="utf-8")
 
 
 def test_every_setting_is_in_the_readme() -> None:
+    for name in GatewaySettings.model_fields:
+        assert f"gateway.{name}" in README, f"gateway.{name}"
     for name in Settings.model_fields:
-        if name != "oidc":
+        if name not in {"oidc", "gateway"}:
             assert f"`{name}" in README or f"`{name}`" in README or name in README, name
     for name in OidcSettings.model_fields:
         assert f"oidc.{name}" in README, f"oidc.{name}"

@@ -204,7 +204,7 @@ class Inspector:
         if self._names is not None:
             found.extend(self._names.rule_findings(scan))
             if mode == "full" and self.ner is not None:
-                windows = self._names.windows(scan)
+                windows = self._names.windows(scan, found)
         return _Pending(index, key, scan, found, windows, self._injection.verdict(text))
 
     def _finish(

@@ -235,24 +235,22 @@ class NameDetector:
             found.append(self._finding(match.start(), match.end(), "names: initials"))
         return found
 
-    def windows(self, scan: Scan) -> list[Window]:
-        """Sentences worth sending to the NER model."""
+    def windows(self, scan: Scan, found: Sequence[Finding] = ()) -> list[Window]:
+        """Sentences worth sending to the NER model: those with a capitalised word (not the
+        first of the sentence) that nothing found so far explains."""
+        covered = [(f.start, f.end) for f in found]
+        covered.extend(self.organisation_spans(scan.text) if covered else ())
         selected: list[Window] = []
         starts = [t.start for t in scan.tokens]
         for start, end in _sentences(scan.text):
             tokens = scan.tokens[bisect_left(starts, start) : bisect_left(starts, end)]
-            if any(self._candidate(tokens, i) for i in range(len(tokens))):
+            if any(
+                self._name_word(token.text)
+                and not any(s <= token.start and token.end <= e for s, e in covered)
+                for token in tokens[1:]
+            ):
                 selected.append(Window(start, scan.text[start:end]))
         return selected
-
-    def _candidate(self, tokens: Sequence[Token], index: int) -> bool:
-        word = tokens[index].text
-        if self._first_name(word):
-            return True
-        if self._announcer(word):
-            following = tokens[index + 1].text if index + 1 < len(tokens) else ""
-            return self._name_word(following) or self._announcer(following)
-        return index > 0 and self._name_word(word)
 
     # --- NER results ------------------------------------------------------------------------------
 

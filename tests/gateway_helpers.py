@@ -113,7 +113,10 @@ def build_world(
     ctx: AuditContext,
     make_user: Callable[..., int],
     compliant_user: Callable[..., None],
+    *,
+    openai_base_url: str | None = None,
 ) -> World:
+    """The world; ``openai_base_url``: where the OpenAI-compatible fake is really served."""
     openai_fake = FakeOpenAI(host="api.fake-openai.test")
     anthropic_fake = FakeAnthropic(host="api.fake-anthropic.test")
     vllm_fake = FakeOpenAI(host="vllm.internal.test", api_key=None)
@@ -146,11 +149,12 @@ def build_world(
         "gpt-eu",
         vendor="fakeai",
         upstream_model="gpt-4o-mini",
-        endpoint={"base_url": openai_fake.base_url},
+        endpoint={"base_url": openai_base_url or openai_fake.base_url},
         credential_ref="FAKE_PROVIDER_KEY",
         capabilities=["chat", "tools", "embeddings", "responses"],
         max_data_class="confidential",
-        hosting="eu_cloud",
+        # a real local server speaks plain HTTP, which only a self-hosted model may
+        hosting="self_hosted" if openai_base_url else "eu_cloud",
         fallback_models=["claude-eu"],
     )
     world.use_case("drafting", "alice")

@@ -190,8 +190,8 @@ class NameDetector:
                 while nxt < len(tokens) and self._announcer(tokens[nxt].text):
                     nxt += 1  # "Prof. Dr.", "Sehr geehrte Frau"
                 gap = text[tokens[nxt - 1].end : tokens[nxt].start] if nxt < len(tokens) else ""
-                last = tokens[nxt - 1].text.lower()
-                if gap in (_AFTER_TITLE if last in self.titles else _AFTER_CUE):
+                announcer = tokens[nxt - 1].text.lower()
+                if gap in (_AFTER_TITLE if announcer in self.titles else _AFTER_CUE):
                     end = self._extend(text, tokens, nxt)
                     if end > nxt:
                         span = (nxt, end, "names: honorific or cue")
@@ -236,78 +236,103 @@ class NameDetector:
         return found
 
     def windows(self, scan: Scan, found: Sequence[Finding] = ()) -> list[Window]:
-        """Sentences worth sending to the NER model: those with a capitalised word (not the
-        first of the sentence) that nothing found so far explains."""
+        """Sentences worth sending to the NER model: those with two adjacent name words (not
+        both at the start of the sentence) that nothing found so far explains. A lone
+        capitalised word is not sent: a one-word NER name is kept only if it is a known first
+        name, which the rules already found."""
         covered = [(f.start, f.end) for f in found]
         covered.extend(self.organisation_spans(scan.text) if covered else ())
+        text = scan.text
         selected: list[Window] = []
         starts = [t.start for t in scan.tokens]
-        for start, end in _sentences(scan.text):
+        for start, end in _sentences(text):
             tokens = scan.tokens[bisect_left(starts, start) : bisect_left(starts, end)]
+            names = [
+                self._name_word(t.text) and not any(s <= t.start and t.end <= e for s, e in covered)
+                for t in tokens
+            ]
             if any(
-                self._name_word(token.text)
-                and not any(s <= token.start and token.end <= e for s, e in covered)
-                for token in tokens[1:]
+                names[i] and names[i + 1] and text[tokens[i].end : tokens[i + 1].start] in _GAPS
+                for i in range(len(tokens) - 1)
             ):
-                selected.append(Window(start, scan.text[start:end]))
+                selected.append(Window(start, text[start:end]))
         return selected
 
     # --- NER results ------------------------------------------------------------------------------
 
     def ner_findings(self, scan: Scan, window: Window, spans: Iterable[Span]) -> list[Finding]:
+        """Names in the model's entities. The French model often labels names in English or
+        German text ORG, LOC or MISC: any entity counts when it holds at least two adjacent
+        name words (or one known first name) that no word list rules out."""
         found: list[Finding] = []
         for span in spans:
             if span.label not in NER_PERSON and span.label not in NER_OTHER:
                 continue
-            cleaned = self._clean(window.text, span.start, span.end)
-            if cleaned is None:
-                continue
-            start, end, words = cleaned
-            if span.label in NER_OTHER and not (len(words) >= 2 and self._first_name(words[0])):
-                continue
-            if len(words) == 1 and not self._single(words[0]):
-                continue
-            found.append(
-                self._finding(window.start + start, window.start + end, f"names: ner {span.label}")
-            )
+            for start, end, words in self._segments(window.text, span.start, span.end):
+                if len(words) == 1 and not self._single(words[0]):
+                    continue
+                reason = f"names: ner {span.label}"
+                found.append(self._finding(window.start + start, window.start + end, reason))
+        taken = [(f.start - window.start, f.end - window.start) for f in found]
+        first = _WORDS.match(window.text.lstrip())
+        skip = len(window.text) - len(window.text.lstrip()) + (first.end() if first else 0)
+        for start, end, words in self._segments(window.text, skip, len(window.text)):
+            if (
+                len(words) >= 2
+                and all(
+                    _CAPITALISED.match(w) or "-" in w for w in words if w.lower() not in PARTICLES
+                )
+                and all(end <= s or start >= e for s, e in taken)
+            ):
+                reason = "names: capitalised words the model did not place"
+                found.append(self._finding(window.start + start, window.start + end, reason))
         return found
 
     def _single(self, word: str) -> bool:
-        """A one-word NER name is kept only if it is a known first name or upper case."""
-        return self._first_name(word) or _UPPER.match(word) is not None
+        """A one-word NER name is kept only if it is a known first name."""
+        return self._first_name(word)
 
-    def _clean(self, text: str, start: int, end: int) -> tuple[int, int, list[str]] | None:
-        """Strip announcers and common words in front; stop at the first word that is not a
-        name word (a particle inside is kept)."""
+    def _segments(self, text: str, start: int, end: int) -> list[tuple[int, int, list[str]]]:
+        """Runs of adjacent name words in ``text[start:end]`` (particles allowed inside)."""
         words = [
             (m.start() + start, m.end() + start, m.group())
             for m in _WORDS.finditer(text[start:end])
         ]
-        while words and not self._name_word(words[0][2]):
-            words.pop(0)
-        kept: list[tuple[int, int, str]] = []
+        runs: list[list[tuple[int, int, str]]] = []
+        current: list[tuple[int, int, str]] = []
         for index, word in enumerate(words):
-            if self._name_word(word[2]) and (not kept or text[kept[-1][1] : word[0]] in _GAPS):
-                kept.append(word)
-                continue
             lower = word[2].lower()
             following = words[index + 1] if index + 1 < len(words) else None
+            joined = not current or text[current[-1][1] : word[0]] in _GAPS
+            if self._name_word(word[2]) and joined:
+                current.append(word)
+                continue
             if (
-                kept
+                current
+                and joined
                 and (
-                    lower in PARTICLES or (lower in FOLLOWERS and kept[-1][2].lower() in PARTICLES)
+                    lower in PARTICLES
+                    or (lower in FOLLOWERS and current[-1][2].lower() in PARTICLES)
                 )
                 and following
                 and (self._name_word(following[2]) or following[2].lower() in FOLLOWERS)
             ):
-                kept.append(word)
+                current.append(word)
                 continue
-            break
-        while kept and (kept[-1][2].lower() in PARTICLES or kept[-1][2].lower() in FOLLOWERS):
-            kept.pop()
-        if not kept:
-            return None
-        return kept[0][0], kept[-1][1], [w[2] for w in kept]
+            if current:
+                runs.append(current)
+            current = [word] if self._name_word(word[2]) else []
+        if current:
+            runs.append(current)
+        result = []
+        for run in runs:
+            while run and (run[-1][2].lower() in PARTICLES or run[-1][2].lower() in FOLLOWERS):
+                run.pop()
+            if run and run[0][2].lower() in self.not_after:
+                continue  # San Diego, New Jersey
+            if run:
+                result.append((run[0][0], run[-1][1], [w[2] for w in run]))
+        return result
 
     # --- repeated mentions ------------------------------------------------------------------------
 
@@ -356,6 +381,14 @@ _VOWELS = "aeiouyàâäéèêëïîôöùûüÿæœáíóúåøãõ"
 def _code_like(text: str, token: Token) -> bool:
     """JIRA-4367, CMD-2024-1: a word followed by a number is a reference, not a name."""
     return re.match(r"[-_/]?\d", text[token.end : token.end + 2]) is not None
+
+
+def _proper(words: Sequence[str]) -> list[str]:
+    return [w for w in words if w.lower() not in PARTICLES and w.lower() not in FOLLOWERS]
+
+
+def _particle(word: str) -> bool:
+    return word.lower() in PARTICLES
 
 
 _WORDS = re.compile(r"[\w'’]+(?:-[\w'’]+)*|&")

@@ -17,6 +17,10 @@ import orjson
 from fastapi.testclient import TestClient
 from openai import OpenAI
 from sqlalchemy import update
+from tests.fake_providers import FakeAnthropic, FakeOpenAI, route
+from tests.inventory_helpers import model as model_body
+from tests.inventory_helpers import vendor as vendor_body
+from tests.registry_helpers import DEPLOYMENT
 
 from gouvernail.audit import AuditContext
 from gouvernail.gateway.governance import UseCaseGatewayIn
@@ -25,10 +29,6 @@ from gouvernail.inventory.values import GuaranteeSpec, ModelSpec, ModelStatus, V
 from gouvernail.registry.models import UseCase
 from gouvernail.registry.schemas import UseCaseIn
 from gouvernail.runtime import Runtime
-from tests.fake_providers import FakeAnthropic, FakeOpenAI, route
-from tests.inventory_helpers import model as model_body
-from tests.inventory_helpers import vendor as vendor_body
-from tests.registry_helpers import DEPLOYMENT
 
 PROVIDER_KEY = "sk-fake-secret-key"
 ANTHROPIC_KEY = "sk-ant-fake-secret-key"
@@ -175,6 +175,7 @@ def install_gateway(rt: Runtime, transport: httpx.AsyncBaseTransport) -> Gateway
         eligibility=rt.literacy.eligibility,
         models=rt.inventory.routable_models,
         transport=transport,
+        inspector=rt.inspector,
     )
     rt.__dict__["gateway"] = service
     return service

@@ -9,12 +9,6 @@ import openai
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import update
-
-from gouvernail.app import create_app
-from gouvernail.audit import AuditContext
-from gouvernail.registry.models import UseCase
-from gouvernail.runtime import Runtime
-from gouvernail.settings import Settings
 from tests.gateway_helpers import (
     ANTHROPIC_KEY,
     PROVIDER_KEY,
@@ -26,6 +20,12 @@ from tests.gateway_helpers import (
 )
 from tests.inventory_helpers import records
 from tests.registry_helpers import DEPLOYMENT
+
+from gouvernail.app import create_app
+from gouvernail.audit import AuditContext
+from gouvernail.registry.models import UseCase
+from gouvernail.runtime import Runtime
+from gouvernail.settings import Settings
 
 HELLO = [{"role": "user", "content": "Bonjour"}]
 

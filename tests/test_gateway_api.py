@@ -10,12 +10,6 @@ import orjson
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select
-
-from gouvernail.app import create_app
-from gouvernail.audit import AuditContext
-from gouvernail.gateway.models import RequestLog
-from gouvernail.runtime import Runtime
-from gouvernail.settings import Settings
 from tests.gateway_helpers import (
     ANTHROPIC_KEY,
     PROVIDER_KEY,
@@ -26,6 +20,12 @@ from tests.gateway_helpers import (
     transport_for,
 )
 from tests.inventory_helpers import records
+
+from gouvernail.app import create_app
+from gouvernail.audit import AuditContext
+from gouvernail.gateway.models import RequestLog
+from gouvernail.runtime import Runtime
+from gouvernail.settings import Settings
 
 
 @pytest.fixture
@@ -62,7 +62,8 @@ def test_chat_completion_through_the_sdk(gw: TestClient, world: World, rt: Runti
         max_tokens=100,
     )
     assert answer.choices[0].message.content == world.openai.reply
-    assert answer.usage is not None and answer.usage.total_tokens > 0
+    assert answer.usage is not None
+    assert answer.usage.total_tokens > 0
     sent = world.openai.requests[-1]
     assert sent.json["model"] == "gpt-4o-mini"
     assert sent.headers["authorization"] == f"Bearer {PROVIDER_KEY}"
@@ -209,7 +210,7 @@ def test_oversized_body_and_missing_key(gw: TestClient, world: World, rt: Runtim
     none = gw.post("/v1/chat/completions", json={"model": "gpt-eu", "messages": []})
     assert none.status_code == 401
     assert none.json()["error"]["code"] == "missing_api_key"
-    assert rt.metrics.gateway_unauthenticated._value.get() >= 1  # noqa: SLF001
+    assert rt.metrics.gateway_unauthenticated._value.get() >= 1
 
 
 def test_cli_switch(cli_env: Settings, world: World, rt: Runtime) -> None:

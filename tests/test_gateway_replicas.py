@@ -14,13 +14,13 @@ from pathlib import Path
 
 import httpx
 import pytest
+from tests.fake_providers import FakeOpenAI, serve_fake
+from tests.gateway_helpers import PROVIDER_KEY, World, build_world
+from tests.registry_helpers import move
 
 from gouvernail.audit import AuditContext
 from gouvernail.runtime import Runtime
 from gouvernail.settings import Settings
-from tests.fake_providers import FakeOpenAI, serve_fake
-from tests.gateway_helpers import PROVIDER_KEY, World, build_world
-from tests.registry_helpers import move
 
 PASSWORD = "correct horse battery staple"
 

@@ -24,7 +24,7 @@ HISTORY = [
     TextPart("messages[2].content", "Le dossier de Mme Benali concerne une mutation.", "assistant"),
 ]
 FOLLOW_UP = TextPart(
-    "messages[3].content", "Merci. Ajoute que Lars Eriksson valide la demande.", "user"
+    "messages[3].content", "Merci. Ajoute que Zorbak Quillfeather valide la demande.", "user"
 )
 
 
@@ -37,11 +37,12 @@ def test_the_next_turn_rescans_only_the_new_message(inspector: Inspector) -> Non
     second = asyncio.run(inspector.inspect([*HISTORY, FOLLOW_UP]))
 
     assert [p.cached for p in second.parts] == [True, True, True, False]
-    assert inspector.ner.texts_seen - read == 1  # the new message's one sentence with a name
+    # only the new message's sentence with an unknown name went to the model
+    assert inspector.ner.texts_seen - read == 1
     assert second.parts[:3] == tuple(type(p)(p.path, p.findings, cached=True) for p in first.parts)
     text = FOLLOW_UP.text
     names = [text[f.start : f.end] for f in second.parts[3].findings]
-    assert names == ["Lars Eriksson"]
+    assert names == ["Zorbak Quillfeather"]
     assert second.data_class == "confidential"
 
 
@@ -63,12 +64,13 @@ def test_the_memo_is_bounded() -> None:
 
 
 def test_concurrent_inspections_share_model_batches(inspector: Inspector) -> None:
+    """Names no rule knows, so that every message needs the model."""
     assert inspector.ner is not None
     texts = [
         f"Message {i} : merci de rappeler {name} demain."
         for i, name in enumerate(
-            ["Aïcha Benali", "Lars Eriksson", "Hiroshi Tanaka", "Ngozi Okonkwo",
-             "Sofia Rossi", "Diego Alvarez", "Wei Zhang", "Klaus Müller"]
+            ["Zorbak Quillfeather", "Xelor Brandivane", "Quorvin Thistlewood", "Brannoc Yelverd",
+             "Ulmira Kestrovane", "Vossa Drumlenk", "Tarquil Ommeridge", "Ysolde Ferncastle"]
         )
     ]  # fmt: skip
 

@@ -19,9 +19,11 @@ def test_migrations_match_the_models(database_url: str) -> None:
                 opts={
                     "compare_type": True,
                     # monthly partitions of the request log are made by the server, not modelled
-                    "include_name": lambda name, kind, parent: not (
-                        (kind == "table" and is_partition(name or ""))
-                        or (kind == "index" and is_partition(parent.get("table_name") or ""))
+                    "include_name": lambda name, kind, parent: (
+                        not (
+                            (kind == "table" and is_partition(name or ""))
+                            or (kind == "index" and is_partition(parent.get("table_name") or ""))
+                        )
                     ),
                 },
             )

@@ -36,6 +36,7 @@ from gouvernail.api import (
 from gouvernail.api import committee as committee_routes
 from gouvernail.api import documentation as documentation_routes
 from gouvernail.api import gateway as gateway_routes
+from gouvernail.api import inspect as inspect_routes
 from gouvernail.api import inventory as inventory_routes
 from gouvernail.api import literacy as literacy_routes
 from gouvernail.api import risks as risk_routes
@@ -205,6 +206,7 @@ def create_app(settings: Settings, runtime: Runtime | None = None) -> FastAPI:
         ai_act_routes,
         documentation_routes,
         gateway_governance,
+        inspect_routes,
     ):
         app.include_router(module.router)
     app.add_middleware(

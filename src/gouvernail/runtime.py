@@ -43,6 +43,7 @@ from gouvernail.signatures.service import Signatures
 if TYPE_CHECKING:
     from gouvernail.gateway.governance import Governance
     from gouvernail.gateway.service import GatewayService
+    from gouvernail.inspection import Inspector
 
 
 @dataclass
@@ -150,6 +151,16 @@ class Runtime:
         )
 
     @cached_property
+    def inspector(self) -> Inspector:
+        """The detectors (loaded on first use; the server warms them up at start)."""
+        from gouvernail.inspection import Inspector
+
+        return Inspector.load(
+            self.settings.gateway.detectors_files,
+            names=self.settings.gateway.inspection != "fast",
+        )
+
+    @cached_property
     def gateway(self) -> GatewayService:
         """The OpenAI-compatible gateway (built on first use: it loads the detectors)."""
         from gouvernail.gateway.service import GatewayService
@@ -187,6 +198,8 @@ class Runtime:
         self.close()
 
     def close(self) -> None:
+        if "inspector" in self.__dict__:
+            self.inspector.close()
         self.trail.close()
         self.database.dispose()
 

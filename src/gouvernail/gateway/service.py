@@ -52,10 +52,6 @@ class GatewayService:
         self.settings = settings
         self.admission = Admission(database, g, charter=charter, eligibility=eligibility)
         self.catalogue = Catalogue(models, g.admission_cache_seconds)
-        if inspector is None and g.inspection != "off":
-            from gouvernail.inspection import Inspector
-
-            inspector = Inspector.load(g.detectors_files, names=g.inspection == "full")
         self.inspector = inspector
         self.quotas: QuotaStore = (
             RedisQuotaStore(settings.redis_url, reservation_ttl=g.reservation_ttl_seconds)
@@ -121,5 +117,3 @@ class GatewayService:
     async def aclose(self) -> None:
         await self.upstreams.aclose()
         await self.quotas.aclose()
-        if self.inspector is not None:
-            self.inspector.close()

@@ -8,30 +8,16 @@ from collections.abc import Callable
 from fastapi.testclient import TestClient
 from tests.conftest import invoke
 
-from gouvernail.api import inspect as inspect_routes
-from gouvernail.cli import inspect as inspect_command  # registers `gouvernail inspect`
-from gouvernail.inspection import Inspector
-from gouvernail.runtime import Runtime
+from gouvernail.cli import inspect as inspect_command
 
 TEXT = "Bonjour, ici Mme Benali (a.benali@example.fr). CONFIDENTIEL."
 
 
-def _wired(client: TestClient, rt: Runtime) -> None:
-    """Until the runtime and the app carry the inspector and the route, add them here."""
-    if not hasattr(rt, "inspector"):
-        rt.inspector = Inspector.load(names=False)  # type: ignore[attr-defined]
-    paths = {getattr(route, "path", "") for route in client.app.routes}  # type: ignore[attr-defined]
-    if "/api/v1/inspect" not in paths:
-        client.app.include_router(inspect_routes.router)  # type: ignore[attr-defined]
-
-
 def test_inspect_returns_findings_class_and_verdict(
     client: TestClient,
-    rt: Runtime,
     make_user: Callable[..., int],
     login: Callable[[str], dict[str, str]],
 ) -> None:
-    _wired(client, rt)
     make_user("alice")
     headers = login("alice")
     response = client.post(
@@ -61,11 +47,9 @@ def test_inspect_returns_findings_class_and_verdict(
 
 def test_inspect_refuses_anonymous_oversized_and_malformed_requests(
     client: TestClient,
-    rt: Runtime,
     make_user: Callable[..., int],
     login: Callable[[str], dict[str, str]],
 ) -> None:
-    _wired(client, rt)
     assert client.post("/api/v1/inspect", json={"text": TEXT}).status_code == 401
     make_user("bob")
     headers = login("bob")
@@ -78,7 +62,7 @@ def test_inspect_refuses_anonymous_oversized_and_malformed_requests(
 
 
 def test_the_cli_prints_findings_as_a_table_or_json() -> None:
-    assert inspect_command.inspect.__doc__
+    assert inspect_command.inspect.__doc__  # its help text is the documentation
     code, output = invoke("inspect", TEXT, "--mode", "fast", "--json")
     assert code == 0, output
     body = json.loads(output)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from functools import lru_cache
 
 import phonenumbers
 from presidio_analyzer import Pattern
@@ -22,6 +23,8 @@ from gouvernail.inspection.registry import DetectorSpec, Registry
 from gouvernail.inspection.text import Scan, context_words
 
 CONTEXT_WINDOW = 50
+PHONE_CACHE = 4096
+"""Phone candidates whose verdicts are remembered (libphonenumber is the slow part)."""
 CONTEXT_BONUS = 0.1
 _SEP = r"[ \u00a0.\-]?"
 _DIGIT = re.compile(r"\d")
@@ -35,16 +38,25 @@ _DATE = re.compile(r"^(?:\d{1,2}[./-]\d{1,2}[./-]\d{2,4}|\d{4}-\d{2}-\d{2})$")
 _IBAN_HEAD = re.compile(r"\b[A-Z]{2}\d{2}(?: [A-Z0-9]{4})* $")
 _US_FORMAT = re.compile(r"^(?:\+?1[ .\-]?)?\(?\d{3}\)?[ .\-]?\d{3}[ .\-]\d{4}$")
 _CARD = re.compile(r"(?<![\w.,+])\d(?:[ \u00a0\-]?\d){12,18}(?![\w]|[.,]\d)")
-_CARD_PREFIXES = (
-    "4", "51", "52", "53", "54", "55", "34", "37", "6011", "644", "645", "646", "647", "648",
-    "649", "65", "35", "36", "38", "30", "62",
-)  # fmt: skip
+_CARD_BRANDS: tuple[tuple[tuple[str, ...], range], ...] = (
+    (("4",), range(13, 20, 3)),  # Visa: 13, 16, 19
+    (("51", "52", "53", "54", "55"), range(16, 17)),  # Mastercard
+    (("34", "37"), range(15, 16)),  # Amex
+    (("6011", "644", "645", "646", "647", "648", "649", "65"), range(16, 20)),  # Discover
+    (("35",), range(16, 20)),  # JCB
+    (("36", "38", "30"), range(14, 20)),  # Diners
+    (("62",), range(16, 20)),  # UnionPay
+)
 
 
 def _issuer(digits: str) -> bool:
-    """Visa, Mastercard (including its 2221-2720 series, which Presidio's card pattern
-    misses), Amex, Discover, JCB, Diners, UnionPay."""
-    return digits.startswith(_CARD_PREFIXES) or 2221 <= int(digits[:4]) <= 2720
+    """A known issuer prefix with its lengths: Visa, Mastercard (including its 2221-2720
+    series, which Presidio's card pattern misses), Amex, Discover, JCB, Diners, UnionPay."""
+    if 2221 <= int(digits[:4]) <= 2720:
+        return len(digits) == 16
+    return any(
+        digits.startswith(prefixes) and len(digits) in lengths for prefixes, lengths in _CARD_BRANDS
+    )
 
 
 _NIR = re.compile(
@@ -116,6 +128,7 @@ def _phone(spec: DetectorSpec) -> Callable[[Scan], list[Hit]]:
             return False, False
         return phonenumbers.is_possible_number(number), phonenumbers.is_valid_number(number)
 
+    @lru_cache(maxsize=PHONE_CACHE)
     def check(candidate: str, language: str, contextual: bool) -> tuple[float, str] | None:
         digits = digits_of(candidate)
         if not 8 <= len(digits) <= 15 or candidate.count("(") != candidate.count(")"):

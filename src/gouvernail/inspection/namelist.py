@@ -1,10 +1,11 @@
 # ruff: noqa: RUF001 - typographic apostrophes occur in names on purpose
 """The first-name gazetteer shipped with the package, and how it is rebuilt.
 
-``data/first_names.txt`` holds Latin-script first names taken from Faker's locale data (one a
-line, sorted). It is generated, not hand-written: ``python -m gouvernail.inspection.namelist``
-rebuilds it (Faker is needed only then). The locales of the independent held-out evaluation set
-are excluded, so that the gazetteer cannot have seen its names.
+``data/first_names.csv`` holds Latin-script first names taken from Faker's locale data (a
+one-column CSV: one a line, sorted). It is generated, not hand-written:
+``python -m gouvernail.inspection.namelist`` rebuilds it (Faker is needed only then). The
+locales of the independent held-out evaluation set are excluded, so that the gazetteer cannot
+have seen its names.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ import re
 from collections.abc import Iterable
 from pathlib import Path
 
-NAMES_FILE = Path(__file__).parent / "data" / "first_names.txt"
+NAMES_FILE = Path(__file__).parent / "data" / "first_names.csv"
 
 HELD_OUT_LOCALES = frozenset(
     {

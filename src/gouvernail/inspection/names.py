@@ -17,6 +17,7 @@ import re
 from bisect import bisect_left
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from itertools import pairwise
 
 from gouvernail.inspection.findings import Finding
@@ -45,6 +46,8 @@ _GAPS = frozenset({" ", "-", "\u00a0", "'", "’"})
 _AFTER_TITLE = frozenset({" ", ". ", "\u00a0", ".\u00a0"})
 _AFTER_CUE = frozenset({" ", "\u00a0", " : ", ": ", ", "})
 MAX_WINDOW = 1000
+WORD_CACHE = 65_536
+"""Words whose verdicts (name word? known first name?) are remembered, per detector."""
 MAX_NAME_WORDS = 6
 NER_PERSON = frozenset({"PER", "PERSON"})
 NER_OTHER = frozenset({"LOC", "ORG", "MISC", "GPE"})
@@ -76,6 +79,8 @@ class NameDetector:
         self.cues = frozenset(c.lower() for c in spec.cues)
         self.not_names = frozenset(n.lower() for n in spec.not_names if " " not in n)
         self.not_after = frozenset(n.lower() for n in spec.not_after)
+        self._name_word = lru_cache(maxsize=WORD_CACHE)(self._name_word_uncached)
+        self._first_name = lru_cache(maxsize=WORD_CACHE)(self._first_name_uncached)
         organisations = sorted(spec.organisations, key=len, reverse=True)
         self._organisations = (
             re.compile(rf"(?<!\w)(?:{'|'.join(re.escape(o) for o in organisations)})(?!\w)")
@@ -89,10 +94,10 @@ class NameDetector:
         lower = word.lower()
         return lower in self.titles or lower in self.cues
 
-    def _name_word(self, word: str) -> bool:
+    def _name_word_uncached(self, word: str) -> bool:
         """Could be part of a name: capitalised or upper case, not a common word."""
         if "-" in word:
-            return all(self._name_word(part) for part in word.split("-"))
+            return all(self._name_word_uncached(part) for part in word.split("-"))
         if not (_CAPITALISED.match(word) or _UPPER.match(word)):
             return False
         lower = word.lower()
@@ -146,7 +151,7 @@ class NameDetector:
             return []
         return [(m.start(), m.end()) for m in self._organisations.finditer(text)]
 
-    def _first_name(self, word: str) -> bool:
+    def _first_name_uncached(self, word: str) -> bool:
         return (
             _CAPITALISED.match(word) is not None
             and word.lower() in self.first_names
@@ -178,14 +183,18 @@ class NameDetector:
     # --- the rule pass ----------------------------------------------------------------------------
 
     def rule_findings(self, scan: Scan) -> list[Finding]:
-        text, tokens = scan.text, scan.tokens
+        text, tokens, lowered = scan.text, scan.tokens, scan.lowered
         found: list[Finding] = []
         index = 0
         while index < len(tokens):
             token = tokens[index]
+            lower = lowered[index]
+            mention = token.start > 0 and text[token.start - 1] == "@"
+            if token.text[0] == lower[0] and lower not in self.cues and not mention:
+                index += 1  # a lower-case word, a number: nothing starts here
+                continue
             nxt = index + 1
             span: tuple[int, int, str] | None = None
-            lower = token.text.lower()
             if (lower in self.titles and token.text[0].isupper()) or lower in self.cues:
                 while nxt < len(tokens) and self._announcer(tokens[nxt].text):
                     nxt += 1  # "Prof. Dr.", "Sehr geehrte Frau"
@@ -349,14 +358,22 @@ class NameDetector:
                 )
         if not words:
             return []
-        alternatives = "|".join(re.escape(w) for w in sorted(words, key=len, reverse=True))
         taken = [(f.start, f.end) for f in found]
-        extra: list[Finding] = []
-        for match in re.finditer(rf"(?<![\w-])(?:{alternatives})(?![\w-])", scan.text):
-            start, end = match.span()
-            if all(end <= s or start >= e for s, e in taken):
-                extra.append(self._finding(start, end, "names: repeated mention"))
-        return extra
+        spans: list[tuple[int, int]] = []
+        for word in words:
+            at = scan.text.find(word)
+            while at >= 0:
+                end = at + len(word)
+                before = scan.text[at - 1] if at else " "
+                after = scan.text[end] if end < len(scan.text) else " "
+                if not (before.isalnum() or before == "-" or after.isalnum() or after == "-"):
+                    spans.append((at, end))
+                at = scan.text.find(word, end)
+        return [
+            self._finding(start, end, "names: repeated mention")
+            for start, end in sorted(set(spans))
+            if all(end <= s or start >= e for s, e in taken)
+        ]
 
     def without_organisations(self, text: str, found: list[Finding]) -> list[Finding]:
         """Drop names inside a known organisation name (Pierre Fabre, Eli Lilly...)."""

@@ -34,6 +34,13 @@ _HOMOGLYPHS = str.maketrans(
     }
 )  # fmt: skip
 _LOOKALIKES = frozenset(chr(code) for code in _HOMOGLYPHS)
+_LOOKALIKE = re.compile("[" + "".join(sorted(_LOOKALIKES)) + "]")
+_INVISIBLE = re.compile(
+    "[\u00ad\u034f\u061c\u115f\u1160\u17b4\u17b5\u180b-\u180e\u200b-\u200f\u202a-\u202e"
+    "\u2060-\u206f\u3164\ufe00-\ufe0f\ufeff\uffa0\U000e0000-\U000e007f]"
+)
+"""Invisible characters: soft hyphen, zero-width spaces and joiners, direction marks, variation
+selectors, tag characters."""
 _LEET = str.maketrans(
     {"0": "o", "1": "i", "3": "e", "4": "a", "5": "s", "7": "t", "@": "a", "$": "s", "!": "i"}
 )
@@ -98,10 +105,10 @@ def variants(text: str) -> list[Variant]:
     """The normalised text first, then every decoded or de-obfuscated variant."""
     signals: list[str] = []
     folded = unicodedata.normalize("NFKC", text)
-    visible = "".join(char for char in folded if unicodedata.category(char) != "Cf")
+    visible = _INVISIBLE.sub("", folded)
     if len(visible) != len(folded):
         signals.append("zero_width")
-    if any(char in _LOOKALIKES for char in visible) and _mixes_scripts(visible):
+    if _LOOKALIKE.search(visible) and _mixes_scripts(visible):
         signals.append("homoglyphs")
     visible = visible.translate(_HOMOGLYPHS)
     plain = _plain(visible)

@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from functools import cached_property
+from typing import NamedTuple
 
 _WORD = re.compile(r"\w+")
 
 
-@dataclass(frozen=True, slots=True)
-class Token:
+class Token(NamedTuple):
     start: int
     end: int
     text: str
@@ -24,6 +23,11 @@ class Scan:
     @cached_property
     def tokens(self) -> list[Token]:
         return [Token(m.start(), m.end(), m.group()) for m in _WORD.finditer(self.text)]
+
+    @cached_property
+    def lowered(self) -> list[str]:
+        """The tokens' texts in lower case."""
+        return [token.text.lower() for token in self.tokens]
 
     @cached_property
     def lower(self) -> str:

@@ -30,8 +30,8 @@ class TermDetector:
         self.name = spec.name
         self.entity = spec.entity
         self.score = spec.score
-        self._exact: dict[str, list[_Entry]] = defaultdict(list)
-        self._folded: dict[str, list[_Entry]] = defaultdict(list)
+        exact: dict[str, list[_Entry]] = defaultdict(list)
+        folded: dict[str, list[_Entry]] = defaultdict(list)
         entries: list[tuple[str, str, bool]] = [
             (t.term, registry.class_of(spec, t.data_class), t.case_sensitive) for t in spec.terms
         ]
@@ -42,29 +42,37 @@ class TermDetector:
             if not words:
                 continue
             entry = _Entry(words, data_class, case_sensitive, f"{spec.name}: term of {len(words)}")
-            index = self._exact if case_sensitive else self._folded
+            index = exact if case_sensitive else folded
             if entry not in index[words[0]]:
                 index[words[0]].append(entry)
-        for index in (self._exact, self._folded):
+        for index in (exact, folded):
             for key in index:
                 index[key].sort(key=lambda e: -len(e.words))
+        self._exact = dict(exact)
+        self._folded = dict(folded)
         self.patterns = PatternDetector(spec, registry) if spec.patterns else None
 
     def find(self, scan: Scan) -> list[Finding]:
         found: list[Finding] = []
         tokens = scan.tokens
+        lowered = scan.lowered
+        exact, folded = self._exact, self._folded
         index = 0
         while index < len(tokens):
             token = tokens[index].text
+            lower = lowered[index]
+            if token not in exact and lower not in folded:
+                index += 1
+                continue
             best: _Entry | None = None
-            for entry in (*self._exact.get(token, ()), *self._folded.get(token.lower(), ())):
+            for entry in (*exact.get(token, ()), *folded.get(lower, ())):
                 if best is not None and len(entry.words) <= len(best.words):
                     continue
-                window = tokens[index : index + len(entry.words)]
-                if len(window) == len(entry.words) and all(
-                    (tok.text if entry.case_sensitive else tok.text.lower()) == word
-                    for tok, word in zip(window, entry.words, strict=True)
-                ):
+                size = len(entry.words)
+                window = lowered[index : index + size]
+                if entry.case_sensitive:
+                    window = [t.text for t in tokens[index : index + size]]
+                if len(window) == size and tuple(window) == entry.words:
                     best = entry
             if best is None:
                 index += 1

@@ -257,3 +257,32 @@ def invoke(*args: str, stdin: str | None = None) -> tuple[int, str]:
 
     result = CliRunner().invoke(app, list(args), input=stdin)
     return result.exit_code, result.output
+
+
+# --- the gateway's small company (tests/gateway_helpers.py) ------------------------------------
+
+
+@pytest.fixture
+def world(
+    rt: Runtime,
+    ctx: AuditContext,
+    make_user: Callable[..., int],
+    compliant_user: Callable[..., None],
+    monkeypatch: pytest.MonkeyPatch,
+) -> Any:
+    """People, models served by fake providers, a use case in production (``World``)."""
+    from tests.gateway_helpers import ANTHROPIC_KEY, PROVIDER_KEY, build_world
+
+    monkeypatch.setenv("FAKE_PROVIDER_KEY", PROVIDER_KEY)
+    monkeypatch.setenv("FAKE_ANTHROPIC_KEY", ANTHROPIC_KEY)
+    return build_world(rt, ctx, make_user, compliant_user)
+
+
+@pytest.fixture
+def gw(settings: Settings, rt: Runtime, world: Any) -> Iterator[TestClient]:
+    """The app, its gateway talking to the world's fake providers."""
+    from tests.gateway_helpers import install_gateway, transport_for
+
+    install_gateway(rt, transport_for(world))
+    with TestClient(create_app(settings, rt)) as client:
+        yield client

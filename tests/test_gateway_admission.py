@@ -3,51 +3,24 @@ fallback procedure, charter and training, revoked keys; limits and budgets answe
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 
 import openai
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import update
 from tests.gateway_helpers import (
-    ANTHROPIC_KEY,
-    PROVIDER_KEY,
     World,
-    build_world,
-    install_gateway,
     sdk,
-    transport_for,
 )
 from tests.inventory_helpers import records
 from tests.registry_helpers import DEPLOYMENT
 
-from gouvernail.app import create_app
 from gouvernail.audit import AuditContext
 from gouvernail.registry.models import UseCase
 from gouvernail.runtime import Runtime
-from gouvernail.settings import Settings
 
 HELLO = [{"role": "user", "content": "Bonjour"}]
-
-
-@pytest.fixture
-def world(
-    rt: Runtime,
-    ctx: AuditContext,
-    make_user: Callable[..., int],
-    compliant_user: Callable[..., None],
-    monkeypatch: pytest.MonkeyPatch,
-) -> World:
-    monkeypatch.setenv("FAKE_PROVIDER_KEY", PROVIDER_KEY)
-    monkeypatch.setenv("FAKE_ANTHROPIC_KEY", ANTHROPIC_KEY)
-    return build_world(rt, ctx, make_user, compliant_user)
-
-
-@pytest.fixture
-def gw(settings: Settings, rt: Runtime, world: World) -> Iterator[TestClient]:
-    install_gateway(rt, transport_for(world))
-    with TestClient(create_app(settings, rt)) as client:
-        yield client
 
 
 def refusal(gw: TestClient, key: str) -> tuple[int, dict[str, str]]:

@@ -5,7 +5,6 @@ tools, embeddings, the Responses API and the Anthropic adapter behind the OpenAI
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterator
 
 import openai
 import orjson
@@ -15,46 +14,19 @@ from sqlalchemy import select
 from tests.fake_providers import ToolCall
 from tests.gateway_helpers import (
     ANTHROPIC_KEY,
-    PROVIDER_KEY,
     World,
-    build_world,
-    install_gateway,
     sdk,
-    transport_for,
 )
 from tests.inventory_helpers import RULES, records
 
-from gouvernail.app import create_app
-from gouvernail.audit import AuditContext
 from gouvernail.charter.rules import CharterRules
 from gouvernail.gateway.models import RequestLog
 from gouvernail.gateway.rules import ceiling_for
 from gouvernail.runtime import Runtime
-from gouvernail.settings import Settings
 
 NAME_AND_MAIL = (
     "Prépare un courrier pour Jeanne Martin (jeanne.martin@example.com) au sujet du lot 42."
 )
-
-
-@pytest.fixture
-def world(
-    rt: Runtime,
-    ctx: AuditContext,
-    make_user: Callable[..., int],
-    compliant_user: Callable[..., None],
-    monkeypatch: pytest.MonkeyPatch,
-) -> World:
-    monkeypatch.setenv("FAKE_PROVIDER_KEY", PROVIDER_KEY)
-    monkeypatch.setenv("FAKE_ANTHROPIC_KEY", ANTHROPIC_KEY)
-    return build_world(rt, ctx, make_user, compliant_user)
-
-
-@pytest.fixture
-def gw(settings: Settings, rt: Runtime, world: World) -> Iterator[TestClient]:
-    install_gateway(rt, transport_for(world))
-    with TestClient(create_app(settings, rt)) as client:
-        yield client
 
 
 def last_log(rt: Runtime) -> RequestLog:

@@ -143,11 +143,28 @@ def test_content_retention_and_purge(
         assert "jeanne.martin@example.com" not in stored.prompt, "redacted: what left"
         assert "[EMAIL_ADDRESS_1]" in stored.prompt
         assert stored.mode == "redacted"
+        assert "jeanne.martin@example.com" not in stored.answer, "the restored answer neither"
+        assert "[EMAIL_ADDRESS_1]" in stored.answer
+    world.use_case(
+        "verbatim",
+        "alice",
+        data_class_ceiling="internal",
+        content_retention="full",
+        retention_days=60,
+    )
+    sdk(gw, world.key("alice", "verbatim")).chat.completions.create(
+        model="gpt-eu",
+        messages=[{"role": "user", "content": "Écris à jeanne.martin@example.com."}],
+    )
+    with rt.database.read() as session:
+        full = session.scalars(select(RequestContent).where(RequestContent.mode == "full")).one()
+        assert "jeanne.martin@example.com" in full.prompt, "full: what the caller sent"
+        assert "jeanne.martin@example.com" in full.answer
     assert purge_content(rt.database, rt.trail, now=utcnow() + timedelta(days=29)) == 0
     assert purge_content(rt.database, rt.trail, now=utcnow() + timedelta(days=31)) == 1
     with rt.database.read() as session:
-        assert session.scalars(select(RequestContent)).all() == []
-    assert len(log_rows(rt)) == 1, "the log row stays"
+        assert [c.mode for c in session.scalars(select(RequestContent))] == ["full"]
+    assert len(log_rows(rt)) == 2, "the log rows stay"
     assert records(rt, "gateway.content_purged")[0]["new"]["count"] == 1
     bad = gw.put(
         f"/api/v1/use-cases/{world.use_cases['kept']}/gateway",

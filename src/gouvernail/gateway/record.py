@@ -24,6 +24,7 @@ from gouvernail.db.base import utcnow
 from gouvernail.gateway import events as ev
 from gouvernail.gateway.call import Call
 from gouvernail.gateway.models import ContentRetention, RequestContent, RequestLog
+from gouvernail.gateway.redaction import Detect, Vault
 from gouvernail.metrics import Metrics
 
 tracer = trace.get_tracer("gouvernail.gateway")
@@ -81,12 +82,21 @@ def summary(call: Call) -> dict[str, Any]:
     return out
 
 
-def _content(call: Call) -> tuple[str, str] | None:
+def _content(call: Call, detect: Detect | None) -> tuple[str, str] | None:
+    """Prompt and answer as the use case's retention says: ``full`` keeps what the caller sent
+    and received; ``redacted`` keeps what left the company (placeholders) and the answer with
+    the caller's originals put back into their placeholders, then both masked again by the fast
+    detectors, so that no recognised personal data is stored."""
     who = call.admitted
     if who is None or who.use_case.retention is ContentRetention.NONE:
         return None
-    prompt = orjson.dumps(call.body).decode()  # redacted: what left the company
-    return prompt, call.answer_text
+    if who.use_case.retention is ContentRetention.FULL:
+        return call.raw.decode("utf-8", "replace"), call.answer_text
+    prompt = orjson.dumps(call.body).decode()
+    answer = call.vault.pseudonymise(call.answer_text) if call.vault else call.answer_text
+    if detect is not None:
+        prompt, answer = (Vault().redact(text, detect(text)) for text in (prompt, answer))
+    return prompt, answer
 
 
 @dataclass(slots=True)
@@ -97,9 +107,17 @@ class _Sample:
 
 
 class Recorder:
-    def __init__(self, trail: AuditTrail, metrics: Metrics, *, sample_seconds: int) -> None:
+    def __init__(
+        self,
+        trail: AuditTrail,
+        metrics: Metrics,
+        *,
+        sample_seconds: int,
+        detect: Detect | None = None,
+    ) -> None:
         self.trail = trail
         self.metrics = metrics
+        self.detect = detect
         self.sample_seconds = sample_seconds
         self._samples: dict[str, _Sample] = {}
 
@@ -113,7 +131,7 @@ class Recorder:
         who = call.admitted
         actor = Actor(id=str(who.user_id), name=who.display_name) if who else SYSTEM
         event_type = ev.GatewayCallRefused if call.error else ev.GatewayCallCompleted
-        content = _content(call)
+        content = _content(call, self.detect)
 
         def work(tx: Tx) -> None:
             now = utcnow()

@@ -81,7 +81,12 @@ class GatewayService:
             impacts=self.impacts,
             quotas=self.quotas,
             upstreams=self.upstreams,
-            recorder=Recorder(trail, metrics, sample_seconds=g.unauthenticated_sample_seconds),
+            recorder=Recorder(
+                trail,
+                metrics,
+                sample_seconds=g.unauthenticated_sample_seconds,
+                detect=inspector.fast_findings if inspector is not None else None,
+            ),
         )
 
     def forget(self) -> None:

@@ -115,6 +115,16 @@ class Vault:
         original is inserted JSON-escaped, as the content of a JSON string."""
         return self._restore(text, escape=True)
 
+    def pseudonymise(self, text: str) -> str:
+        """``text`` with every original this vault holds put back into its placeholder (the
+        longest first): what the caller received, as it may be stored in redacted form."""
+        if not self._by_original:
+            return text
+        pattern = re.compile(
+            "|".join(map(re.escape, sorted(self._by_original, key=len, reverse=True)))
+        )
+        return pattern.sub(lambda match: self._by_original[match.group(0)], text)
+
     # used by StreamRestorer
 
     def pending_from(self, text: str) -> int:

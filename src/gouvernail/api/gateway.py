@@ -132,7 +132,7 @@ async def responses(request: Request) -> Response:
 async def models(request: Request) -> Response:
     service: GatewayService = request.app.state.runtime.gateway
     try:
-        listed = await service.models_for(_bearer(request), client=client_of(request))
+        listed = await service.models_for(_bearer(request))
     except GatewayError as error:
         return error_response(error)
     return Response(orjson.dumps(listed), 200, media_type=JSON)

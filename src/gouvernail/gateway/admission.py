@@ -66,6 +66,10 @@ class UseCaseFacts:
     retention: ContentRetention
     retention_days: int
 
+    def allows(self, model_name: str) -> bool:
+        """May this use case call that model? (No list: every approved model.)"""
+        return not self.allowed_models or model_name in self.allowed_models
+
 
 @dataclass(frozen=True, slots=True)
 class Admitted:

@@ -27,14 +27,14 @@ from typing import Any
 import orjson
 import structlog
 
-from gouvernail.gateway.accounting import Impacts, Prices, QuotaStore
+from gouvernail.gateway.accounting import Impacts, Prices, QuotaStore, UnknownPrice
 from gouvernail.gateway.admission import Admission
 from gouvernail.gateway.call import Call
 from gouvernail.gateway.errors import GatewayError
 from gouvernail.gateway.providers import CircuitOpen, UpstreamError, Upstreams, UpstreamUsage
 from gouvernail.gateway.record import Recorder
 from gouvernail.gateway.redaction import AnswerFilter, OutputGuard
-from gouvernail.gateway.rules import Rules
+from gouvernail.gateway.rules import Rules, ceiling_rank, sensitivity
 from gouvernail.gateway.steps import (
     Admit,
     Catalogue,
@@ -115,11 +115,9 @@ class Settler:
             call.usage = usage
         model = call.model
         assert model is not None
-        try:
-            sheet = self.prices.price_sheet(model)
-            call.cost_eur = sheet.cost(usage.prompt_tokens, usage.completion_tokens)
-        except Exception:  # failover to a model without price cannot happen: accepts() checks
-            call.cost_eur = reservation.cost_eur
+        # every candidate model has a price: Reserve and Forwarder.candidates check it
+        sheet = self.prices.price_sheet(model)
+        call.cost_eur = sheet.cost(usage.prompt_tokens, usage.completion_tokens)
         await self.quotas.settle(reservation, tokens=usage.total_tokens, cost_eur=call.cost_eur)
         call.impact = self.impacts.for_call(
             model,
@@ -138,20 +136,16 @@ class Forwarder:
         catalogue: Catalogue,
         prices: Prices,
         secret: Callable[[str | None], str | None],
-        settings: Settings,
     ) -> None:
         self.upstreams = upstreams
         self.catalogue = catalogue
         self.prices = prices
         self.secret = secret
-        self.settings = settings
 
     async def candidates(self, call: Call) -> list[RoutableModel]:
         assert call.model is not None
         models = await self.catalogue.models()
-        data_class = call.inspection.data_class if call.inspection else None
-        if call.vault is not None and call.decision is not None:
-            data_class = call.ceiling.data_class if call.ceiling else data_class
+        data_class = sent_class(call)
         chain = [call.model]
         for name in call.model.fallback_models:
             model = models.get(name)
@@ -159,7 +153,7 @@ class Forwarder:
                 continue
             try:
                 self.prices.price_sheet(model)
-            except Exception:  # noqa: S112 - a model without a price is never a fallback
+            except UnknownPrice:  # a model without a price is never a fallback
                 continue
             chain.append(model)
         return chain
@@ -220,6 +214,19 @@ class Forwarder:
         raise upstream_failure(last)
 
 
+def sent_class(call: Call) -> str | None:
+    """The most sensitive class of what goes upstream: findings replaced by placeholders no
+    longer count; a fallback model must be allowed to receive the rest."""
+    if call.inspection is None:
+        return None
+    redacted = set(call.decision.redact) if call.vault is not None and call.decision else set()
+    kept = [f for f in call.inspection.findings if f not in redacted]
+    if not kept:
+        return None
+    charter = admitted(call).charter
+    return max((f.data_class for f in kept), key=lambda name: sensitivity(charter, name))
+
+
 def upstream_failure(error: UpstreamError) -> GatewayError:
     headers = {}
     if error.retry_after:
@@ -266,7 +273,7 @@ class Gateway:
             Enforce(catalogue, rules),
             Reserve(prices, quotas, settings.gateway),
         ]
-        self.forwarder = Forwarder(upstreams, catalogue, prices, self._secret, settings)
+        self.forwarder = Forwarder(upstreams, catalogue, prices, self._secret)
         self.settle = Settler(prices, impacts, quotas)
 
     def _secret(self, name: str | None) -> str | None:
@@ -279,16 +286,11 @@ class Gateway:
         guard = None
         if self.fast_detect is not None and call.ceiling is not None:
             charter = admitted(call).charter
-            names = charter.class_names
-            limit = names.index(call.ceiling.data_class) if call.ceiling.data_class in names else -1
+            limit = ceiling_rank(charter, call.ceiling)
             detect = self.fast_detect
 
             def above(text: str) -> list[Finding]:
-                return [
-                    f
-                    for f in detect(text)
-                    if (names.index(f.data_class) if f.data_class in names else len(names)) > limit
-                ]
+                return [f for f in detect(text) if sensitivity(charter, f.data_class) > limit]
 
             guard = OutputGuard(above, window=self.settings.gateway.output_guard_window)
         if guard is None and call.vault is None:

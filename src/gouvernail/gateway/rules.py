@@ -106,6 +106,19 @@ class Decision:
         return f"{self.action.value}; rules={','.join(self.rule_ids) or '-'}"
 
 
+def sensitivity(charter: CharterRules, name: str) -> int:
+    """Rank of a data class for a finding: a class the charter does not know ranks above
+    every known one (fail closed)."""
+    names = charter.class_names
+    return names.index(name) if name in names else len(names)
+
+
+def ceiling_rank(charter: CharterRules, ceiling: Ceiling) -> int:
+    """Rank of a ceiling: one the charter does not know lets nothing through (-1)."""
+    names = charter.class_names
+    return names.index(ceiling.data_class) if ceiling.data_class in names else -1
+
+
 def ceiling_for(
     charter: CharterRules, *, hosting: str, model_max: str, use_case_max: str | None
 ) -> Ceiling:
@@ -190,12 +203,9 @@ class Rules:
                     f"({', '.join(inspection.injection.signals) or 'classifier'})",
                 )
         if inspection is not None:
-            names = charter.class_names
-            limit = names.index(ceiling.data_class) if ceiling.data_class in names else -1
+            limit = ceiling_rank(charter, ceiling)
             for finding in inspection.findings:
-                rank = (
-                    names.index(finding.data_class) if finding.data_class in names else len(names)
-                )
+                rank = sensitivity(charter, finding.data_class)
                 if rank <= limit:
                     continue
                 rule = self._for_finding(finding)

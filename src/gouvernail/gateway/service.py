@@ -17,12 +17,11 @@ from gouvernail.gateway.accounting import (
     RedisQuotaStore,
 )
 from gouvernail.gateway.admission import Admission
-from gouvernail.gateway.call import Call
 from gouvernail.gateway.pipeline import Gateway
 from gouvernail.gateway.providers import Upstreams
 from gouvernail.gateway.record import Recorder
 from gouvernail.gateway.rules import Rules
-from gouvernail.gateway.steps import Catalogue, allowed_for
+from gouvernail.gateway.steps import Catalogue
 from gouvernail.inventory.routing import RoutableModel
 from gouvernail.literacy.views import Eligibility
 from gouvernail.metrics import Metrics
@@ -98,13 +97,12 @@ class GatewayService:
         if self.inspector is not None:
             self.inspector.warm_up()
 
-    async def models_for(self, secret: str | None, *, client: str) -> dict[str, Any]:
+    async def models_for(self, secret: str | None) -> dict[str, Any]:
         """``GET /v1/models``: the approved models the key's use case may call."""
-        call = Call(request_id="", operation="chat", raw=b"", secret=secret, client=client)
-        call.admitted = await self.admission.admit(secret)
+        use_case = (await self.admission.admit(secret)).use_case
         listed = []
         for model in (await self.catalogue.models()).values():
-            if not allowed_for(model, call):
+            if not use_case.allows(model.name):
                 continue
             listed.append(
                 {

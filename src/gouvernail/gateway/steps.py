@@ -29,13 +29,15 @@ from gouvernail.gateway.call import Call
 from gouvernail.gateway.errors import GatewayError, invalid
 from gouvernail.gateway.parts import extract, replace
 from gouvernail.gateway.redaction import Vault
-from gouvernail.gateway.rules import Action, Ceiling, Rules, ceiling_for
+from gouvernail.gateway.rules import Action, Ceiling, Rules, ceiling_for, sensitivity
 from gouvernail.inspection.findings import Inspection, TextPart
 from gouvernail.inventory.routing import RoutableModel
 from gouvernail.inventory.values import Capability
 from gouvernail.settings import GatewaySettings
 
 Step = Callable[[Call], Awaitable[None]]
+UNINSPECTABLE_TOKENS = 800
+"""Tokens reserved for each part the gateway cannot measure (an image, audio, a file)."""
 
 NEEDS = {
     "chat": Capability.CHAT,
@@ -91,8 +93,7 @@ def capable(model: RoutableModel, call: Call) -> bool:
 
 
 def allowed_for(model: RoutableModel, call: Call) -> bool:
-    names = admitted(call).use_case.allowed_models
-    return not names or model.name in names
+    return admitted(call).use_case.allows(model.name)
 
 
 def ceiling_of(model: RoutableModel, call: Call) -> Ceiling:
@@ -237,10 +238,7 @@ class Inspect:
         charter = admitted(call).charter
 
         def rank(name: str) -> int:
-            try:
-                return charter.class_rank(name)
-            except KeyError:
-                return len(charter.class_names)  # unknown: the most sensitive
+            return sensitivity(charter, name)
 
         call.inspection = await self.inspector.inspect(
             [located.part for located in call.extracted.parts], mode=self.mode, rank=rank
@@ -399,7 +397,9 @@ class Reserve:
                 code="model_price_unknown",
             ) from None
         chars = sum(len(located.part.text) for located in call.extracted.parts)
-        prompt = estimate_input_tokens(chars) + 8 * len(call.extracted.uninspectable) * 100
+        prompt = estimate_input_tokens(chars) + UNINSPECTABLE_TOKENS * len(
+            call.extracted.uninspectable
+        )
         call.reserved_tokens = prompt + output
         cost = reservation_cost(call.price, prompt, output)
         who = admitted(call)

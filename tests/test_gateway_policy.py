@@ -128,7 +128,9 @@ def test_block_names_the_rule_when_no_model_may_receive_it(
     assert blocked.value.code == "policy_blocked"
     assert "health-data-stays-inside" in str(blocked.value.message)
     assert not world.openai.requests
-    assert last_log(rt).decision == "reroute" or last_log(rt).status == 403
+    row = last_log(rt)
+    assert (row.status, row.error_code) == (403, "policy_blocked")
+    assert "health-data-stays-inside" in orjson.loads(row.rule_ids)
 
 
 def test_injection_and_uninspectable_parts_are_blocked(gw: TestClient, world: World) -> None:

@@ -45,6 +45,24 @@ def test_operator_workflow(cli_env: Settings, tmp_path: Path) -> None:
     assert secret.startswith("gk_")
     assert secret not in invoke("key", "list")[1]
     assert invoke("key", "revoke", "1", "--reason", "lost")[0] == 0
+    legacy = tmp_path / "legacy-key"
+    legacy.write_text("sk-legacy-7d1e0c9b2a4f\n")
+    code, output = invoke(
+        "key", "import", "bob", "--name", "from LiteLLM", "--secret-file", str(legacy)
+    )
+    assert code == 0, output
+    assert "gx_" in output and "sk-legacy" not in output
+    code, output = invoke(
+        "key",
+        "import",
+        "bob",
+        "--name",
+        "again",
+        "--secret-file",
+        "-",
+        stdin="sk-legacy-7d1e0c9b2a4f\n",
+    )
+    assert code == 1 and "already registered" in output
     assert invoke("user", "deactivate", "2", "--reason", "left the company")[0] == 0
     assert "OK:" in invoke("audit", "verify")[1]
     export = tmp_path / "trail.jsonl"

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import sys
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -133,16 +135,57 @@ def key_create(
     username: Annotated[str, typer.Argument(help="Owner of the key.")],
     name: Annotated[str, typer.Option(help="What the key is for.")],
     days: Annotated[int | None, typer.Option(help="Lifetime in days (default: settings).")] = None,
+    use_case: Annotated[
+        int | None, typer.Option(help="Use case id the key calls the gateway for.")
+    ] = None,
 ) -> None:
     """Create an API key. The secret is printed once and never stored."""
     with runtime() as rt:
         owner = rt.directory.by_username(username)
-        created = rt.keys.create(console_context(), user_id=owner.id, name=name, days=days)
+        created = rt.keys.create(
+            console_context(), user_id=owner.id, name=name, days=days, use_case_id=use_case
+        )
         out.print(
             f"key {created.key.prefix} (id {created.key.id}) expires "
             f"{created.key.expires_at:%Y-%m-%d}; secret, shown once:"
         )
         print(created.secret)
+
+
+@key_app.command("import")
+def key_import(
+    username: Annotated[str, typer.Argument(help="Owner of the key.")],
+    name: Annotated[str, typer.Option(help="What the key is for.")],
+    secret_file: Annotated[
+        Path,
+        typer.Option(
+            help="File holding the secret another gateway issued ('-' reads standard input); "
+            "never on the command line, where other users could read it.",
+            allow_dash=True,
+        ),
+    ],
+    use_case: Annotated[
+        int | None, typer.Option(help="Use case id the key calls the gateway for.")
+    ] = None,
+    days: Annotated[int | None, typer.Option(help="Lifetime in days (default: settings).")] = None,
+) -> None:
+    """Import a key another gateway issued (e.g. a LiteLLM sk-… key) so that its clients keep
+    working during a migration: stored as SHA-256, listed under a gx_ prefix, audited."""
+    raw = sys.stdin.read() if str(secret_file) == "-" else secret_file.read_text(encoding="utf-8")
+    with runtime() as rt:
+        owner = rt.directory.by_username(username)
+        created = rt.keys.import_key(
+            console_context(),
+            secret=raw.strip(),
+            user_id=owner.id,
+            name=name,
+            days=days,
+            use_case_id=use_case,
+        )
+        out.print(
+            f"key {created.key.prefix} (id {created.key.id}) imported, expires "
+            f"{created.key.expires_at:%Y-%m-%d}"
+        )
 
 
 @key_app.command("list")

@@ -34,6 +34,7 @@ from gouvernail.gateway.models import (
     UseCaseGateway,
 )
 from gouvernail.identity import tokens
+from gouvernail.identity.keys import find_api_key
 from gouvernail.identity.models import ApiKey, Team, User
 from gouvernail.literacy.views import Eligibility
 from gouvernail.registry.models import Status, UseCase
@@ -200,12 +201,15 @@ class Admission:
 
     def _admit(self, secret: str) -> Admitted:
         prefix = tokens.prefix_of(secret)
-        if prefix is None or not prefix.startswith(tokens.API_KEY_PREFIX + "_"):
+        if (
+            prefix is None or not prefix.startswith(tokens.API_KEY_PREFIX + "_")
+        ) and tokens.imported_secret_problem(secret) is not None:
             raise unauthenticated("the API key is not a Gouvernail key (gk_…)")
         with self.database.read() as session:
-            key = session.scalar(select(ApiKey).where(ApiKey.prefix == prefix))
-            if key is None or not tokens.matches(secret, key.secret_hash):
+            key = find_api_key(session, secret)
+            if key is None:
                 raise unauthenticated("the API key is invalid")
+            prefix = key.prefix
             if key.revoked_at is not None:
                 raise unauthenticated(f"the API key {prefix} was revoked", "revoked_api_key")
             if key.expires_at <= utcnow():

@@ -26,6 +26,25 @@ from gouvernail.identity.views import ApiKeyView, CreatedApiKey
 MAX_KEY_DAYS = 3650
 
 
+def find_api_key(session: Session, secret: str) -> ApiKey | None:
+    """The key whose secret is ``secret``, or None; revocation and expiry are the caller's.
+
+    Our own keys are found by their public prefix, imported ones by the SHA-256 of the secret
+    (unique index); the digest is compared in constant time either way."""
+    prefix = tokens.prefix_of(secret)
+    if prefix is not None and prefix.startswith(tokens.API_KEY_PREFIX + "_"):
+        key = session.scalar(select(ApiKey).where(ApiKey.prefix == prefix))
+    elif tokens.imported_secret_problem(secret) is None:
+        key = session.scalar(select(ApiKey).where(ApiKey.secret_hash == tokens.digest(secret)))
+        if key is not None and not key.prefix.startswith(tokens.IMPORTED_KEY_PREFIX + "_"):
+            key = None
+    else:
+        return None
+    if key is None or not tokens.matches(secret, key.secret_hash):
+        return None
+    return key
+
+
 class AccessGate(Protocol):
     """Raises a ``ForbiddenError`` when the user may not hold gateway keys."""
 
@@ -63,6 +82,45 @@ class ApiKeys:
         days: int | None = None,
         use_case_id: int | None = None,
     ) -> CreatedApiKey:
+        secret, prefix = tokens.new_secret(tokens.API_KEY_PREFIX)
+        return self._issue(ctx, secret, prefix, user_id, name, days, use_case_id)
+
+    def import_key(
+        self,
+        ctx: AuditContext,
+        *,
+        secret: str,
+        user_id: int,
+        name: str,
+        days: int | None = None,
+        use_case_id: int | None = None,
+    ) -> CreatedApiKey:
+        """Register a secret another gateway issued (a LiteLLM ``sk-…`` key, say) so that the
+        clients holding it keep working through a migration. Same rules as ``create`` (the
+        owner's eligibility, use-case membership, expiry); stored as SHA-256 only, listed under
+        a random ``gx_`` prefix, and audited as a created key with ``imported: true``."""
+        problem = tokens.imported_secret_problem(secret)
+        if problem:
+            raise GouvernailError(problem, field="secret")
+        with self.database.read() as session:
+            taken = session.scalar(
+                select(ApiKey.id).where(ApiKey.secret_hash == tokens.digest(secret))
+            )
+        if taken is not None:
+            raise ConflictError("this secret is already registered as an API key")
+        prefix = tokens.new_secret(tokens.IMPORTED_KEY_PREFIX)[1]
+        return self._issue(ctx, secret, prefix, user_id, name, days, use_case_id)
+
+    def _issue(
+        self,
+        ctx: AuditContext,
+        secret: str,
+        prefix: str,
+        user_id: int,
+        name: str,
+        days: int | None,
+        use_case_id: int | None,
+    ) -> CreatedApiKey:
         name = name.strip()
         if not name or len(name) > 200:
             raise GouvernailError("give the key a name of 1-200 characters", field="name")
@@ -71,7 +129,7 @@ class ApiKeys:
             raise GouvernailError(
                 f"expires_in_days must be 1-{MAX_KEY_DAYS}", field="expires_in_days"
             )
-        secret, prefix = tokens.new_secret(tokens.API_KEY_PREFIX)
+        imported = prefix.startswith(tokens.IMPORTED_KEY_PREFIX + "_")
 
         def work(tx: Tx) -> CreatedApiKey:
             user = get_user(tx.session, user_id)
@@ -106,6 +164,7 @@ class ApiKeys:
                         "user_id": user.id,
                         "use_case_id": use_case_id,
                         "expires_at": key.expires_at,
+                        **({"imported": True} if imported else {}),
                     },
                 )
             )

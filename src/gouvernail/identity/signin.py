@@ -26,6 +26,7 @@ from gouvernail.errors import (
 )
 from gouvernail.identity import security, tokens
 from gouvernail.identity.directory import apply_password, get_user
+from gouvernail.identity.keys import find_api_key
 from gouvernail.identity.models import ApiKey, AuthSession, User
 from gouvernail.identity.passwords import Passwords
 from gouvernail.identity.principal import Principal
@@ -345,26 +346,20 @@ class Authenticator:
     def resolve(self, secret: str) -> Principal | None:
         """The principal behind a session token or an API key, or None if it is not valid."""
         prefix = tokens.prefix_of(secret)
-        if prefix is None:
-            return None
         now = utcnow()
         with self.database.read() as session:
-            if prefix.startswith(tokens.SESSION_PREFIX + "_"):
+            if prefix is not None and prefix.startswith(tokens.SESSION_PREFIX + "_"):
                 row = session.scalar(
                     select(AuthSession).where(AuthSession.token_hash == tokens.digest(secret))
                 )
                 if row is None or row.revoked_at or row.expires_at <= now:
                     return None
                 user, key = row.user, None
-            elif prefix.startswith(tokens.API_KEY_PREFIX + "_"):
-                key = session.scalar(select(ApiKey).where(ApiKey.prefix == prefix))
-                if key is None or not tokens.matches(secret, key.secret_hash):
-                    return None
-                if key.revoked_at or key.expires_at <= now:
+            else:
+                key = find_api_key(session, secret)
+                if key is None or key.revoked_at or key.expires_at <= now:
                     return None
                 user, row = key.user, None
-            else:
-                return None
             if not user.is_active:
                 return None
             principal = Principal(

@@ -11,7 +11,10 @@ import hmac
 import secrets
 
 API_KEY_PREFIX = "gk"
+IMPORTED_KEY_PREFIX = "gx"
 SESSION_PREFIX = "gs"
+IMPORTED_MIN_LENGTH = 12
+IMPORTED_MAX_LENGTH = 200
 
 
 def new_secret(kind: str) -> tuple[str, str]:
@@ -25,6 +28,23 @@ def prefix_of(secret: str) -> str | None:
     if len(parts) != 3 or len(parts[1]) != 12:
         return None
     return f"{parts[0]}_{parts[1]}"
+
+
+def imported_secret_problem(secret: str) -> str | None:
+    """Why ``secret`` cannot be imported as an API key (see ``ApiKeys.import_key``), or None.
+
+    An imported secret is one another gateway issued (a LiteLLM ``sk-…`` key, say), kept so that
+    clients keep working during a migration. It must not look like one of our own tokens, since
+    those are found by their prefix."""
+    if not IMPORTED_MIN_LENGTH <= len(secret) <= IMPORTED_MAX_LENGTH:
+        return f"an imported secret must be {IMPORTED_MIN_LENGTH}-{IMPORTED_MAX_LENGTH} characters"
+    if not secret.isascii() or not secret.isprintable() or any(c.isspace() for c in secret):
+        return "an imported secret must be printable ASCII without spaces"
+    if prefix_of(secret) is not None and secret.startswith(
+        (f"{API_KEY_PREFIX}_", f"{IMPORTED_KEY_PREFIX}_", f"{SESSION_PREFIX}_")
+    ):
+        return "a Gouvernail token cannot be imported; create a key instead"
+    return None
 
 
 def digest(secret: str) -> str:

@@ -193,6 +193,42 @@ def test_failed_unit_leaves_nothing_and_others_commit(rt: Runtime, ctx: AuditCon
     assert objects == ["real"]
 
 
+def test_appended_rows_go_in_one_batch_and_a_bad_unit_fails_alone(
+    rt: Runtime, ctx: AuditContext
+) -> None:
+    """``aappend`` units are inserted together; when one breaks a constraint the batch is
+    committed again unit by unit: the others land, the bad one fails and leaves nothing."""
+    teams = Team.metadata.tables[Team.__tablename__]
+    gate = threading.Event()
+
+    def hold(tx: Tx) -> None:  # keeps the writer busy while the next units queue up
+        gate.wait(10)
+        tx.emit(ev.TeamCreated(object_id="first"))
+
+    first = rt.trail.submit(ctx, hold)
+
+    def team(slug: str) -> dict[str, object]:
+        return {"slug": slug, "name": slug.title(), "kind": "team"}
+
+    futures = {
+        tag: rt.trail.submit(ctx, None, [ev.TeamCreated(object_id=tag)], [(teams, team(slug))])
+        for slug, tag in (("alpha", "a"), ("beta", "b"), ("alpha", "dup"), ("gamma", "c"))
+    }
+    gate.set()
+    first.result(10)
+    assert isinstance(futures["dup"].exception(10), IntegrityError)
+    for tag in ("a", "b", "c"):
+        assert futures[tag].result(10)[1], "committed with its sequence number"
+    with rt.database.read() as session:
+        slugs = sorted(session.execute(text("SELECT slug FROM teams")).scalars())
+        objects = session.execute(text("SELECT object_id FROM audit_records")).scalars().all()
+    assert slugs == ["alpha", "beta", "gamma"]
+    assert "dup" not in objects
+    assert {"first", "a", "b", "c"} <= set(objects)
+    result = verify_database(rt.database, rt.signer.public_key)
+    assert result.ok, result.describe()
+
+
 def test_concurrent_trails_never_fork_the_chain(rt: Runtime, ctx: AuditContext) -> None:
     """Two writers (as two replicas would be) append concurrently: one linear chain."""
     other = AuditTrail(rt.database, rt.signer, checkpoint_interval=7)

@@ -18,8 +18,9 @@ from typing import Any
 import orjson
 from opentelemetry import trace
 
-from gouvernail.audit import AuditContext, AuditTrail, Tx
+from gouvernail.audit import AuditContext, AuditTrail
 from gouvernail.audit.events import SYSTEM, Actor
+from gouvernail.audit.trail import Row
 from gouvernail.db.base import utcnow
 from gouvernail.gateway import events as ev
 from gouvernail.gateway.call import Call
@@ -28,6 +29,9 @@ from gouvernail.gateway.redaction import Detect, Vault
 from gouvernail.metrics import Metrics
 
 tracer = trace.get_tracer("gouvernail.gateway")
+# the tables themselves: a call's rows are plain inserts, batched by the audit writer
+_LOG = RequestLog.metadata.tables[RequestLog.__tablename__]
+_CONTENT = RequestContent.metadata.tables[RequestContent.__tablename__]
 
 
 def findings_summary(call: Call) -> dict[str, int]:
@@ -133,58 +137,62 @@ class Recorder:
         event_type = ev.GatewayCallRefused if call.error else ev.GatewayCallCompleted
         content = _content(call, self.detect)
 
-        def work(tx: Tx) -> None:
-            now = utcnow()
-            tx.session.add(
-                RequestLog(
-                    at=now,
-                    request_id=call.request_id,
-                    user_id=who.user_id if who else None,
-                    team_id=who.team_id if who else None,
-                    use_case_id=who.use_case.id if who else None,
-                    api_key_id=who.key_id if who else None,
-                    operation=call.operation,
-                    stream=call.stream,
-                    model_requested=call.requested_model[:200],
-                    model=data["model"],
-                    provider=call.model.vendor if call.model else None,
-                    decision=data["decision"],
-                    rule_ids=orjson.dumps(data["rule_ids"]).decode(),
-                    reasons=orjson.dumps(data["reasons"]).decode(),
-                    findings=orjson.dumps(data["findings"]).decode(),
-                    data_class=data["data_class"],
-                    injection=data["injection"],
-                    status=call.status,
-                    error_code=call.error.code if call.error else None,
-                    prompt_tokens=data["prompt_tokens"],
-                    completion_tokens=data["completion_tokens"],
-                    cost_eur=call.cost_eur,
-                    price_source=call.price.source if call.price else None,
-                    energy_wh=data["energy_wh"],
-                    gco2e=data["gco2e"],
-                    impact_source=data["impact_source"],
-                    latency_ms=data["latency_ms"],
-                    upstream_ms=call.upstream_ms,
-                    ttfb_ms=call.ttfb_ms,
-                    attempts=call.attempts,
-                    failover=orjson.dumps(call.failover).decode(),
+        now = utcnow()
+        rows: list[Row] = [
+            (
+                _LOG,
+                {
+                    "at": now,
+                    "request_id": call.request_id,
+                    "user_id": who.user_id if who else None,
+                    "team_id": who.team_id if who else None,
+                    "use_case_id": who.use_case.id if who else None,
+                    "api_key_id": who.key_id if who else None,
+                    "operation": call.operation,
+                    "stream": call.stream,
+                    "model_requested": call.requested_model[:200],
+                    "model": data["model"],
+                    "provider": call.model.vendor if call.model else None,
+                    "decision": data["decision"],
+                    "rule_ids": orjson.dumps(data["rule_ids"]).decode(),
+                    "reasons": orjson.dumps(data["reasons"]).decode(),
+                    "findings": orjson.dumps(data["findings"]).decode(),
+                    "data_class": data["data_class"],
+                    "injection": data["injection"],
+                    "status": call.status,
+                    "error_code": call.error.code if call.error else None,
+                    "prompt_tokens": data["prompt_tokens"],
+                    "completion_tokens": data["completion_tokens"],
+                    "cost_eur": call.cost_eur,
+                    "price_source": call.price.source if call.price else None,
+                    "energy_wh": data["energy_wh"],
+                    "gco2e": data["gco2e"],
+                    "impact_source": data["impact_source"],
+                    "latency_ms": data["latency_ms"],
+                    "upstream_ms": call.upstream_ms,
+                    "ttfb_ms": call.ttfb_ms,
+                    "attempts": call.attempts,
+                    "failover": orjson.dumps(call.failover).decode(),
+                },
+            )
+        ]
+        if content is not None and who is not None:
+            rows.append(
+                (
+                    _CONTENT,
+                    {
+                        "request_id": call.request_id,
+                        "at": now,
+                        "use_case_id": who.use_case.id,
+                        "mode": who.use_case.retention.value,
+                        "prompt": content[0],
+                        "answer": content[1],
+                        "purge_after": now + timedelta(days=who.use_case.retention_days),
+                    },
                 )
             )
-            if content is not None and who is not None:
-                tx.session.add(
-                    RequestContent(
-                        request_id=call.request_id,
-                        at=now,
-                        use_case_id=who.use_case.id,
-                        mode=who.use_case.retention.value,
-                        prompt=content[0],
-                        answer=content[1],
-                        purge_after=now + timedelta(days=who.use_case.retention_days),
-                    )
-                )
-            tx.emit(event_type(object_id=call.request_id, new=data))
-
-        await self.trail.arun(AuditContext(actor, call.request_id), work)
+        event = event_type(object_id=call.request_id, new=data)
+        await self.trail.aappend(AuditContext(actor, call.request_id), rows, event)
 
     async def unauthenticated(self, call: Call) -> None:
         """Count every refusal; write one audit record per client address and period."""

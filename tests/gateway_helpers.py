@@ -166,17 +166,7 @@ def build_world(
 
 def install_gateway(rt: Runtime, transport: httpx.AsyncBaseTransport) -> GatewayService:
     """Build the runtime's gateway with the fakes' transport (before the app starts)."""
-    service = GatewayService(
-        rt.settings,
-        database=rt.database,
-        trail=rt.trail,
-        metrics=rt.metrics,
-        charter=rt.charters.rules_in_force,
-        eligibility=rt.literacy.eligibility,
-        models=rt.inventory.routable_models,
-        transport=transport,
-        inspector=rt.inspector,
-    )
+    service = rt.build_gateway(transport)
     rt.__dict__["gateway"] = service
     return service
 

@@ -221,3 +221,13 @@ def test_cli_switch(cli_env: Settings, world: World, rt: Runtime) -> None:
     code, output = invoke("gateway", "purge")
     assert code == 0, output
     assert "purged the content of 0" in output
+
+
+def test_the_runtime_gateway_inspects_unless_turned_off(
+    rt: Runtime, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The gateway ``make serve`` runs is the one the tests drive (``install_gateway`` only
+    swaps the transport): it carries the detectors, and none when inspection is off."""
+    assert rt.gateway.inspector is rt.inspector
+    monkeypatch.setattr(rt.settings.gateway, "inspection", "off")
+    assert rt.build_gateway().inspector is None

@@ -105,6 +105,21 @@ class RequestContext:
                 )
 
 
+class SsoSession:
+    """Starlette's signed-cookie session, except on the OpenAI-compatible routes (``/v1/``):
+    model calls never use it, and parsing cookies on every call is measurable there."""
+
+    def __init__(self, app: ASGIApp, /, **options: Any) -> None:
+        self.app = app
+        self.session = SessionMiddleware(app, **options)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and scope["path"].startswith("/v1/"):
+            await self.app(scope, receive, send)
+        else:
+            await self.session(scope, receive, send)
+
+
 def _install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(GouvernailError)
     async def gouvernail_error(_: Request, error: GouvernailError) -> JSONResponse:
@@ -210,7 +225,7 @@ def create_app(settings: Settings, runtime: Runtime | None = None) -> FastAPI:
     ):
         app.include_router(module.router)
     app.add_middleware(
-        SessionMiddleware,  # holds only the OpenID Connect state and nonce between redirects
+        SsoSession,  # holds only the OpenID Connect state and nonce between redirects
         secret_key=settings.secret_key.get_secret_value(),
         session_cookie="gouvernail_sso",
         https_only=settings.env is Environment.PROD,

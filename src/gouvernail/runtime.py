@@ -41,6 +41,8 @@ from gouvernail.settings import Environment, Settings
 from gouvernail.signatures.service import Signatures
 
 if TYPE_CHECKING:
+    import httpx
+
     from gouvernail.gateway.governance import Governance
     from gouvernail.gateway.service import GatewayService
     from gouvernail.inspection import Inspector
@@ -162,7 +164,13 @@ class Runtime:
 
     @cached_property
     def gateway(self) -> GatewayService:
-        """The OpenAI-compatible gateway (built on first use: it loads the detectors)."""
+        """The OpenAI-compatible gateway (built on first use: it loads the detectors, unless
+        ``gateway.inspection`` is off)."""
+        return self.build_gateway()
+
+    def build_gateway(self, transport: httpx.AsyncBaseTransport | None = None) -> GatewayService:
+        """A gateway on this runtime's services; ``transport``: where provider calls go (tests
+        plug their fake providers in here; the default is real HTTP)."""
         from gouvernail.gateway.service import GatewayService
 
         return GatewayService(
@@ -173,6 +181,8 @@ class Runtime:
             charter=self.charters.rules_in_force,
             eligibility=self.literacy.eligibility,
             models=self.inventory.routable_models,
+            transport=transport,
+            inspector=None if self.settings.gateway.inspection == "off" else self.inspector,
         )
 
     @cached_property

@@ -23,8 +23,9 @@ from gouvernail.gateway.service import GatewayService
 router = APIRouter(prefix="/v1", tags=["gateway (OpenAI-compatible)"])
 
 
-def gateway_key() -> None:
-    """Marker: the gateway pipeline authenticates the caller's API key and admits the call."""
+async def gateway_key() -> None:
+    """Marker: the gateway pipeline authenticates the caller's API key and admits the call.
+    (``async``: FastAPI would run a plain function in its thread pool on every call.)"""
 
 
 GatewayKey = Depends(gateway_key)

@@ -213,8 +213,11 @@ async def test_seeded_spend_counts_against_its_month_only(make_store: MakeStore)
     await reserve(store, claims, "b", cost="0.01")
     await reserve(store, claims, "c", cost="0.99", now=APRIL + 5)  # a new month
 
-    await store.seed(USER, "2026-03", Decimal("0.5"))  # start-up: the request log's figure
-    assert (await store.usage(USER, "2026-03", now=T0)).spent_eur == Decimal("0.5")
+    # a replica starting later seeds the request log's figure: what is counted stays
+    await store.seed(USER, "2026-03", Decimal("0.5"))
+    assert (await store.usage(USER, "2026-03", now=T0)).spent_eur == Decimal("0.99")
+    await store.seed(USER, "2026-02", Decimal("0.5"))
+    assert (await store.usage(USER, "2026-02", now=T0)).spent_eur == Decimal("0.5")
     assert (await store.usage(USER, "2026-04", now=APRIL + 5)).reserved_eur == Decimal("0.99")
 
 

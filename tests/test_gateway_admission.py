@@ -3,20 +3,28 @@ fallback procedure, charter and training, revoked keys; limits and budgets answe
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable
+from datetime import timedelta
+from decimal import ROUND_CEILING, Decimal
 
 import openai
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import update
+from sqlalchemy import func, insert, select, update
 from tests.gateway_helpers import (
     World,
     sdk,
+    transport_for,
 )
 from tests.inventory_helpers import records
 from tests.registry_helpers import DEPLOYMENT
 
 from gouvernail.audit import AuditContext
+from gouvernail.db.base import utcnow
+from gouvernail.gateway.accounting import Scope
+from gouvernail.gateway.models import RequestLog
+from gouvernail.gateway.spend import month_start
 from gouvernail.registry.models import UseCase
 from gouvernail.runtime import Runtime
 
@@ -199,6 +207,52 @@ def test_budget_and_rate_limits_answer_429(
         sdk(gw, world.key("bob", "bobs")).chat.completions.create(model="gpt-eu", messages=HELLO)
     assert exceeded.value.code == "insufficient_quota"
     assert gw.get("/api/v1/gateway/limits", headers=login("alice")).status_code == 403
+
+
+def test_monthly_spend_survives_a_restart(gw: TestClient, world: World, rt: Runtime) -> None:
+    """A replica starting up seeds its quota store from the month's request log: the user,
+    key, use case and every team above the caller count what was already spent."""
+    key = world.key("alice", "drafting")
+    for _ in range(2):
+        assert refusal(gw, key)[0] == 200
+    now = utcnow()
+    with rt.database.write() as session:  # last month's spend does not count
+        last_month = month_start(now) - timedelta(days=2)
+        session.execute(
+            insert(RequestLog).values(
+                at=last_month,
+                request_id="old",
+                user_id=world.users["alice"],
+                operation="chat",
+                stream=False,
+                model_requested="gpt-eu",
+                decision="allow",
+                status=200,
+                cost_eur=Decimal("5"),
+            )
+        )
+        spent = session.scalar(
+            select(func.sum(RequestLog.cost_eur)).where(RequestLog.at >= month_start(now))
+        )
+        teams = [t.id for t in rt.directory.list_teams()]
+    assert spent is not None
+    assert spent > 0
+    restarted = rt.build_gateway(transport_for(world))
+
+    async def usage() -> dict[Scope, Decimal]:
+        assert await restarted.seed_spend() >= 5
+        month = now.strftime("%Y-%m")
+        scopes = [
+            Scope("user", str(world.users["alice"])),
+            Scope("use_case", str(world.use_cases["drafting"])),
+            *(Scope("team", str(team)) for team in teams),
+        ]
+        return {s: (await restarted.quotas.usage(s, month)).spent_eur for s in scopes}
+
+    # the store counts whole micro-euros, rounded up
+    assert set(asyncio.run(usage()).values()) == {
+        spent.quantize(Decimal("0.000001"), ROUND_CEILING)
+    }
 
 
 def test_a_new_charter_not_accepted_closes_access(

@@ -179,6 +179,7 @@ def create_app(settings: Settings, runtime: Runtime | None = None) -> FastAPI:
         housekeeping = None
         if settings.env is not Environment.TEST:  # load the detectors before the first call
             await asyncio.to_thread(rt.gateway.warm_up)
+            await rt.gateway.seed_spend()  # monthly budgets survive a restart
             housekeeping = asyncio.create_task(_purge_periodically(rt))
         log.info(
             "started", version=__version__, env=settings.env.value, database=rt.database.dialect

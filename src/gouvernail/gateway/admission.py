@@ -35,7 +35,7 @@ from gouvernail.gateway.models import (
 )
 from gouvernail.identity import tokens
 from gouvernail.identity.keys import find_api_key
-from gouvernail.identity.models import ApiKey, Team, User
+from gouvernail.identity.models import Team, User
 from gouvernail.literacy.views import Eligibility
 from gouvernail.registry.models import Status, UseCase
 from gouvernail.settings import GatewaySettings
@@ -113,7 +113,8 @@ def _fallback_of(use_case: UseCase) -> str:
     return text if isinstance(text, str) else ""
 
 
-def _chain(session: Session, *team_ids: int | None) -> tuple[int, ...]:
+def team_chain(session: Session, *team_ids: int | None) -> tuple[int, ...]:
+    """The teams given and their parents, each once, in order."""
     seen: list[int] = []
     for team_id in team_ids:
         current = team_id
@@ -227,7 +228,7 @@ class Admission:
             use_case = session.get(UseCase, key.use_case_id)
             assert use_case is not None  # foreign key
             facts = self._use_case(session, use_case)
-            teams = _chain(session, user.team_id, use_case.department_id)
+            teams = team_chain(session, user.team_id, use_case.department_id)
             self._check_live(facts)
             self._check_switches(session, facts, teams)
             limits = self._limits(session, key.id, user.id, teams, facts)

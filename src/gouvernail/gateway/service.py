@@ -3,11 +3,14 @@ long as the server (upstream connection pool, quota store, detectors, caches).""
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable
+from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from gouvernail.audit import AuditTrail
 from gouvernail.charter.rules import CharterRules
+from gouvernail.db.base import utcnow
 from gouvernail.db.engine import Database
 from gouvernail.gateway.accounting import (
     Impacts,
@@ -15,12 +18,15 @@ from gouvernail.gateway.accounting import (
     Prices,
     QuotaStore,
     RedisQuotaStore,
+    Scope,
 )
+from gouvernail.gateway.accounting._quota import month_of
 from gouvernail.gateway.admission import Admission
 from gouvernail.gateway.pipeline import Gateway
 from gouvernail.gateway.providers import Upstreams
 from gouvernail.gateway.record import Recorder
 from gouvernail.gateway.rules import Rules
+from gouvernail.gateway.spend import month_to_date
 from gouvernail.gateway.steps import Catalogue
 from gouvernail.inventory.routing import RoutableModel
 from gouvernail.literacy.views import Eligibility
@@ -49,6 +55,7 @@ class GatewayService:
     ) -> None:
         g = settings.gateway
         self.settings = settings
+        self.database = database
         self.admission = Admission(database, g, charter=charter, eligibility=eligibility)
         self.catalogue = Catalogue(models, g.admission_cache_seconds)
         self.inspector = inspector
@@ -87,6 +94,22 @@ class GatewayService:
                 detect=inspector.fast_findings if inspector is not None else None,
             ),
         )
+
+    async def seed_spend(self) -> int:
+        """Start the quota store from the month-to-date spend in the request log, so that
+        monthly budgets survive a restart (a shared store already counting keeps its figures).
+        Returns how many scopes were seeded."""
+        now = utcnow()
+
+        def load() -> dict[Scope, Decimal]:
+            with self.database.read() as session:
+                return month_to_date(session, now)
+
+        totals = await asyncio.to_thread(load)
+        month = month_of(now.timestamp())
+        for scope, amount in totals.items():
+            await self.quotas.seed(scope, month, amount)
+        return len(totals)
 
     def forget(self) -> None:
         """This replica changed something the gateway reads: drop the cached snapshots."""

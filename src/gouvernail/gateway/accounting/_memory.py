@@ -168,7 +168,8 @@ class MemoryQuotaStore:
 
     async def seed(self, scope: Scope, month: str, spent_eur: Decimal) -> None:
         with self._lock:
-            self._months.setdefault((scope, month), _Month()).spent = to_micro(spent_eur)
+            if (scope, month) not in self._months:
+                self._months[(scope, month)] = _Month(spent=to_micro(spent_eur))
 
     async def aclose(self) -> None:
         return None

@@ -155,8 +155,8 @@ return {field(KEYS[3], 'spent'), field(KEYS[3], 'reserved'), requests, tokens}
 )
 
 SEED = """
--- KEYS: month; ARGV: spent, month ttl
-redis.call('HSET', KEYS[1], 'spent', ARGV[1])
+-- KEYS: month; ARGV: spent, month ttl. Never overwrites what replicas already count.
+local set = redis.call('HSETNX', KEYS[1], 'spent', ARGV[1])
 redis.call('EXPIRE', KEYS[1], tonumber(ARGV[2]))
-return 1
+return set
 """

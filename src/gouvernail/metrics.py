@@ -68,6 +68,12 @@ class Metrics:
             buckets=LATENCY_BUCKETS,
             registry=self.registry,
         )
+        self.record_duration = Histogram(
+            "gouvernail_gateway_record_duration_seconds",
+            "Time to make a call's request-log row and audit record durable (group commit).",
+            buckets=(0.0005, 0.001, 0.002, 0.004, 0.008, 0.016, 0.032, 0.064, 0.128, 0.5),
+            registry=self.registry,
+        )
         self.upstream_duration = Histogram(
             "gouvernail_gateway_upstream_duration_seconds",
             "Time the provider took (gen_ai.client.operation.duration), by provider and model.",

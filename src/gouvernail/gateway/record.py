@@ -192,7 +192,9 @@ class Recorder:
                 )
             )
         event = event_type(object_id=call.request_id, new=data)
+        started = time.perf_counter()
         await self.trail.aappend(AuditContext(actor, call.request_id), rows, event)
+        self.metrics.record_duration.observe(time.perf_counter() - started)
 
     async def unauthenticated(self, call: Call) -> None:
         """Count every refusal; write one audit record per client address and period."""

@@ -8,6 +8,7 @@ estimate", never zero. EcoLogits gives ranges; we keep their midpoint.
 
 from __future__ import annotations
 
+import functools
 import logging
 import threading
 import warnings
@@ -93,22 +94,11 @@ class Impacts:
             # EcoLogits models generation only: with no output it would say zero, and the
             # reading of the prompt did cost energy
             return Impact(None, None, NO_ESTIMATE)
-        from ecologits.tracers.utils import llm_impacts
-
         try:
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore")
-                result = llm_impacts(
-                    target.provider, target.model_name, output_tokens, latency_s, target.zone
-                )
+            return _estimate(target, output_tokens, round(latency_s, 2))
         except Exception:  # an estimate must never fail the call it describes
             log.warning("ecologits_failed", model=model.name, exc_info=True)
             return Impact(None, None, NO_ESTIMATE, target.zone)
-        if result.energy is None or result.gwp is None:
-            return Impact(None, None, NO_ESTIMATE, target.zone)
-        energy_wh = _midpoint(result.energy.value) * 1000  # kWh → Wh
-        gco2e = _midpoint(result.gwp.value) * 1000  # kgCO2e → g
-        return Impact(energy_wh, gco2e, "ecologits", target.zone)
 
     def _target(self, model: RoutableModel) -> _Target | None:
         key = (model.name, model.version)
@@ -121,6 +111,24 @@ class Impacts:
                 key: target,
             }
         return target
+
+
+@functools.lru_cache(maxsize=8192)
+def _estimate(target: _Target, output_tokens: int, latency_s: float) -> Impact:
+    """EcoLogits' estimate (~0.4 ms of CPU), memoised: calls with the same model, zone, output
+    tokens and latency (to 10 ms, far inside the estimate's own range) get the same figures."""
+    from ecologits.tracers.utils import llm_impacts
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        result = llm_impacts(
+            target.provider, target.model_name, output_tokens, latency_s, target.zone
+        )
+    if result.energy is None or result.gwp is None:
+        return Impact(None, None, NO_ESTIMATE, target.zone)
+    energy_wh = _midpoint(result.energy.value) * 1000  # kWh → Wh
+    gco2e = _midpoint(result.gwp.value) * 1000  # kgCO2e → g
+    return Impact(energy_wh, gco2e, "ecologits", target.zone)
 
 
 def _resolve(model: RoutableModel) -> _Target | None:

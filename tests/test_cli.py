@@ -96,4 +96,8 @@ def test_cli_errors_are_clear(cli_env: Settings, tmp_path: Path) -> None:
     assert code == 2
     code, output = invoke("charter", "load", str(tmp_path / "missing.yaml"))
     assert code == 1
+    if not cli_env.redis_url:  # several workers would each count budgets on their own
+        code, output = invoke("serve", "--workers", "2")
+        assert code == 2
+        assert "GOUVERNAIL_REDIS_URL" in output
     assert invoke("--help")[0] == 0

@@ -234,3 +234,9 @@ def create_app(settings: Settings, runtime: Runtime | None = None) -> FastAPI:
     )
     app.add_middleware(RequestContext, runtime=rt)
     return app
+
+
+def app_from_environment() -> FastAPI:
+    """The application built from the environment's settings: the factory each worker process
+    of ``gouvernail serve --workers N`` calls."""
+    return create_app(Settings())

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import secrets
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -29,6 +29,15 @@ db_app = group("db", "Database schema.")
 def serve(
     host: Annotated[str | None, typer.Option(help="Bind address (default: settings).")] = None,
     port: Annotated[int | None, typer.Option(help="Port (default: settings, 8080).")] = None,
+    workers: Annotated[
+        int,
+        typer.Option(
+            min=1,
+            max=64,
+            help="Server processes (one per CPU for the gateway); more than one needs "
+            "GOUVERNAIL_REDIS_URL, so that budgets and rate limits are shared.",
+        ),
+    ] = 1,
 ) -> None:
     """Run the server (API, OpenAPI at /docs, metrics at /metrics)."""
     import uvicorn
@@ -40,13 +49,24 @@ def serve(
     except ValueError as error:
         err.print(f"[red]refusing to start:[/red] {error}")
         raise typer.Exit(2) from None
-    uvicorn.run(
-        create_app(settings),
-        host=host or settings.host,
-        port=port or settings.port,
-        log_level="warning",
-        access_log=False,
-    )
+    if workers > 1 and not settings.redis_url:
+        err.print(
+            "[red]refusing to start:[/red] several workers need a shared quota store: "
+            "set GOUVERNAIL_REDIS_URL"
+        )
+        raise typer.Exit(2)
+    options: dict[str, Any] = {
+        "host": host or settings.host,
+        "port": port or settings.port,
+        "log_level": "warning",
+        "access_log": False,
+        "loop": "uvloop",
+        "http": "httptools",
+    }
+    if workers == 1:
+        uvicorn.run(create_app(settings), **options)
+    else:  # each worker process builds its own app from the same environment
+        uvicorn.run("gouvernail.app:app_from_environment", factory=True, workers=workers, **options)
 
 
 @app.command()

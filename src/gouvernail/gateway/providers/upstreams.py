@@ -31,6 +31,7 @@ from gouvernail.gateway.providers.errors import (
 from gouvernail.gateway.providers.exchange import Operation, UpstreamResponse, UpstreamUsage
 from gouvernail.gateway.providers.registry import default_adapters
 from gouvernail.gateway.providers.sse import sse_events
+from gouvernail.gateway.providers.transport import AiohttpTransport
 from gouvernail.inventory.routing import RoutableModel
 
 USER_AGENT = "gouvernail-gateway"
@@ -93,14 +94,13 @@ class Upstreams:
     ) -> None:
         """``adapters`` maps a ``ProviderKind`` to its adapter (``default_adapters()``
         unless given); ``clock``, ``sleep`` and ``jitter`` are for tests."""
-        limits = httpx.Limits(
-            max_connections=max_connections,
-            max_keepalive_connections=max_connections,
-            keepalive_expiry=30.0,
-        )
         # The transport is called directly: httpx.AsyncClient's layers (auth, cookies,
-        # redirects, hooks) cost ~100 µs per call and we need none of them.
-        self._transport = transport or httpx.AsyncHTTPTransport(limits=limits, trust_env=False)
+        # redirects, hooks) cost ~100 µs per call and we need none of them. By default it is
+        # aiohttp's: httpcore's pool polls every pooled connection on each request, which
+        # halved the gateway's throughput (see transport.py); tests plug httpx.MockTransport.
+        self._transport = transport or AiohttpTransport(
+            max_connections=max_connections, keepalive_expiry=30.0
+        )
         self._timeout = httpx.Timeout(
             connect=connect_timeout, read=read_timeout, write=read_timeout, pool=connect_timeout
         ).as_dict()

@@ -51,7 +51,8 @@ def test_operator_workflow(cli_env: Settings, tmp_path: Path) -> None:
         "key", "import", "bob", "--name", "from LiteLLM", "--secret-file", str(legacy)
     )
     assert code == 0, output
-    assert "gx_" in output and "sk-legacy" not in output
+    assert "gx_" in output
+    assert "sk-legacy" not in output
     code, output = invoke(
         "key",
         "import",
@@ -62,7 +63,8 @@ def test_operator_workflow(cli_env: Settings, tmp_path: Path) -> None:
         "-",
         stdin="sk-legacy-7d1e0c9b2a4f\n",
     )
-    assert code == 1 and "already registered" in output
+    assert code == 1
+    assert "already registered" in output
     assert invoke("user", "deactivate", "2", "--reason", "left the company")[0] == 0
     assert "OK:" in invoke("audit", "verify")[1]
     export = tmp_path / "trail.jsonl"

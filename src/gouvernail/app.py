@@ -225,6 +225,7 @@ def create_app(settings: Settings, runtime: Runtime | None = None) -> FastAPI:
         inspect_routes,
     ):
         app.include_router(module.router)
+    app.add_middleware(gateway_routes.GatewayFastPath)  # innermost: model calls skip routing
     app.add_middleware(
         SsoSession,  # holds only the OpenID Connect state and nonce between redirects
         secret_key=settings.secret_key.get_secret_value(),

@@ -13,6 +13,8 @@ from typing import Any
 import orjson
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response, StreamingResponse
+from fastapi.routing import APIRoute
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from gouvernail.api.deps import client_of, request_id
 from gouvernail.gateway.call import Call
@@ -137,3 +139,35 @@ async def models(request: Request) -> Response:
     except GatewayError as error:
         return error_response(error)
     return Response(orjson.dumps(listed), 200, media_type=JSON)
+
+
+class GatewayFastPath:
+    """ASGI middleware: the OpenAI-compatible POST routes go straight to their endpoint.
+
+    They take the raw request and declare no dependency but the ``GatewayKey`` marker (the
+    pipeline authenticates), so FastAPI's routing, dependency solving and exception layers only
+    cost time there (about a third of the gateway's CPU per call, measured). The routes stay
+    declared on ``router`` (OpenAPI, the route declaration test); this dispatches to the same
+    endpoint functions. Installed inside ``RequestContext``: request ids, logs and metrics still
+    apply, with the route's path as label; other paths go on through the application.
+    """
+
+    def __init__(self, app: ASGIApp, /) -> None:
+        self.app = app
+        self.routes: dict[str, APIRoute] = {}
+        for route in router.routes:
+            if not isinstance(route, APIRoute) or route.methods != {"POST"}:
+                continue
+            markers = [d.call for d in route.dependant.dependencies]
+            if markers != [gateway_key]:  # anything else needs FastAPI to solve it
+                continue
+            self.routes[route.path] = route
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        route = self.routes.get(scope["path"]) if scope["type"] == "http" else None
+        if route is None or scope["method"] != "POST":
+            await self.app(scope, receive, send)
+            return
+        scope["route"] = route
+        response = await route.endpoint(Request(scope, receive))
+        await response(scope, receive, send)

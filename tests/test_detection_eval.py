@@ -45,7 +45,9 @@ CHECKS: dict[str, Callable[[str], object]] = {
         phonenumbers.is_valid_number(phonenumbers.parse(v, region))
         for region in ("FR", "BE", "CH", "LU", "GB", "US", "IE", "DE", "AT")
     ),
-    "PERSON": lambda v: v == v.strip() and v[0].isupper() and not any(c.isdigit() for c in v),
+    "PERSON": lambda v: v == v.strip()
+    and v.split()[-1][0].isupper()  # "de Farias": a surname may start with a particle
+    and not any(c.isdigit() for c in v),
 }  # fmt: skip
 
 

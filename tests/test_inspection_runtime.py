@@ -23,9 +23,7 @@ HISTORY = [
     TextPart("messages[1].content", "Résume le dossier de Aïcha Benali, s'il te plaît.", "user"),
     TextPart("messages[2].content", "Le dossier de Mme Benali concerne une mutation.", "assistant"),
 ]
-FOLLOW_UP = TextPart(
-    "messages[3].content", "Merci. Ajoute que Zorbak Quillfeather valide la demande.", "user"
-)
+FOLLOW_UP = TextPart("messages[3].content", "Merci. Zorbak Quillfeather valide la demande.", "user")
 
 
 def test_the_next_turn_rescans_only_the_new_message(inspector: Inspector) -> None:
@@ -64,10 +62,11 @@ def test_the_memo_is_bounded() -> None:
 
 
 def test_concurrent_inspections_share_model_batches(inspector: Inspector) -> None:
-    """Names no rule knows, so that every message needs the model."""
+    """Names no rule knows, at the start of a sentence (where two capitalised words are not
+    enough for the rules), so that every message needs the model."""
     assert inspector.ner is not None
     texts = [
-        f"Message {i} : merci de rappeler {name} demain."
+        f"Message {i}. {name} rappellera demain."
         for i, name in enumerate(
             ["Zorbak Quillfeather", "Xelor Brandivane", "Quorvin Thistlewood", "Brannoc Yelverd",
              "Ulmira Kestrovane", "Vossa Drumlenk", "Tarquil Ommeridge", "Ysolde Ferncastle"]
@@ -87,7 +86,7 @@ def test_concurrent_inspections_share_model_batches(inspector: Inspector) -> Non
     names = asyncio.run(all_at_once())
     batches = inspector.ner.pipe_calls - calls
     assert 1 <= batches < len(texts)
-    assert names == [[t.split("rappeler ")[1].removesuffix(" demain.")] for t in texts]
+    assert names == [[t.split(". ")[1].removesuffix(" rappellera demain.")] for t in texts]
 
 
 def test_inspect_covers_every_part_and_keeps_paths(inspector: Inspector) -> None:

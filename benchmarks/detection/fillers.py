@@ -72,6 +72,16 @@ _WORDS: dict[str, dict[str, tuple[str, ...]]] = {
         "de": ("Zulassung", "Arzneimittelsicherheit", "Personalabteilung", "Qualitätssicherung",
                "Medizinische Abteilung", "Einkauf", "Marktzugang"),
     },
+    "venue": {  # capitalised multi-word places and institutions: never names
+        "fr": ("Palais des Congrès", "Hôtel Mercure Centre", "Centre Hospitalier Sud",
+               "Campus Saint-Exupéry", "Salon Pharmagora", "Espace Grande Arche",
+               "Hôpital Européen", "Maison de la Chimie"),
+        "en": ("Royal Free Hospital", "ExCeL Centre", "Grand Hyatt", "Wellcome Campus",
+               "Mayo Clinic", "Science Park", "Queen Elizabeth Hall", "Riverside Centre"),
+        "de": ("Messe Frankfurt", "Hotel Adlon", "Charité Campus Mitte", "Klinikum Nord",
+               "Haus der Wirtschaft", "Congress Center Leipzig", "Alte Oper",
+               "Universitätsklinikum Eppendorf"),
+    },
     "product": {
         "fr": ("Cardiovex", "Dermalis", "Neurotab", "Pédiaprim", "Oncovia", "Glycemia Plus"),
         "en": ("Cardiovex", "Respira XR", "Neurotab", "OncoVia", "Glycemia Plus", "Dermalis"),

@@ -357,4 +357,112 @@ DE = (
     ),
 )
 
-TEMPLATES: dict[str, tuple[T, ...]] = {"fr": FR, "en": EN, "de": DE}
+# Harder phrasing: names announced by roles, verbs and list structure rather than greetings
+# or titles, mentioned again by surname, beside capitalised venues and companies.
+FR_CUES = (
+    T(
+        "appositive_role",
+        "{full#1}, directrice financière chez {company}, a validé le budget {study}. Merci de mettre {title#1} en copie.",
+    ),
+    T(
+        "presented_by",
+        "Présentation de {product} au {venue} le {date}, présentée par {full} et animée par {full}.",
+    ),
+    T(
+        "phone_log",
+        "J'ai eu {full} au téléphone ce matin ; elle rappellera {full} demain.\ncc {full}",
+    ),
+    T(
+        "ticket",
+        "Demande {ticket} ouverte par {full} ({email}) : accès refusé à {product}. Assignée à {name}.",
+    ),
+    T(
+        "bullets",
+        "Participants :\n- {full} ({company})\n- {lastfirst}\n- {title_full}\nLieu : {venue}, {city}.",
+    ),
+    T(
+        "signed_by",
+        "Document signé par {full} le {date} à {city}, contresigné par {title}.",
+    ),
+    T(
+        "followed_by",
+        "Le dossier est suivi par {full} (service {dept}) et par {full} ({city}).",
+    ),
+    T(
+        "surname_again",
+        "{full#1} a rejoint {company} en {month}. Selon {last#1}, l'étude {study} avance bien.",
+    ),
+    T(
+        "neg_venue",
+        "Le congrès se tiendra au {venue} à {city} en {month} ; {company} et {company} y présenteront {product}.",
+    ),
+)
+EN_CUES = (
+    T(
+        "appositive_role",
+        "{full#1}, Chief Financial Officer at {company}, approved the {study} budget. Please copy {title#1} on replies.",
+    ),
+    T(
+        "presented_by",
+        "The {product} session at {venue} on {date} will be presented by {full} and chaired by {full}.",
+    ),
+    T(
+        "phone_log",
+        "I spoke to {full} this morning; she will call {full} back tomorrow.\ncc {full}",
+    ),
+    T(
+        "ticket",
+        "Ticket {ticket} raised by {full} ({email}): access denied to {product}. Assigned to {name}.",
+    ),
+    T(
+        "bullets",
+        "Attendees:\n- {full} ({company})\n- {lastfirst}\n- {title_full}\nVenue: {venue}, {city}.",
+    ),
+    T("signed_by", "Signed by {full} on {date} in {city}, countersigned by {title}."),
+    T("handled_by", "The file is handled by {full} ({dept}) together with {full} ({city})."),
+    T(
+        "surname_again",
+        "{full#1} joined {company} in {month}. According to {last#1}, study {study} is on track.",
+    ),
+    T(
+        "neg_venue",
+        "The congress takes place at {venue} in {city} in {month}; {company} and {company} will present {product}.",
+    ),
+)
+DE_CUES = (
+    T(
+        "appositive_role",
+        "{full#1}, Finanzvorständin bei {company}, hat das Budget für {study} freigegeben. Bitte {title#1} in Kopie setzen.",
+    ),
+    T(
+        "presented_by",
+        "Die Präsentation von {product} im {venue} am {date} halten {full} und {full}.",
+    ),
+    T(
+        "phone_log",
+        "Ich habe heute früh mit {full} telefoniert; sie ruft {full} morgen zurück.\ncc {full}",
+    ),
+    T(
+        "ticket",
+        "Ticket {ticket} eröffnet von {full} ({email}): kein Zugriff auf {product}. Zugewiesen an {name}.",
+    ),
+    T(
+        "bullets",
+        "Teilnehmende:\n- {full} ({company})\n- {lastfirst}\n- {title_full}\nOrt: {venue}, {city}.",
+    ),
+    T(
+        "signed_by",
+        "Unterschrieben von {full} am {date} in {city}, gegengezeichnet von {title}.",
+    ),
+    T("betreut", "Die Akte betreut {full} ({dept}) gemeinsam mit {full} ({city})."),
+    T(
+        "surname_again",
+        "{full#1} ist im {month} zu {company} gewechselt. Laut {last#1} läuft die Studie {study} nach Plan.",
+    ),
+    T(
+        "neg_venue",
+        "Der Kongress findet im {month} im {venue} in {city} statt; {company} und {company} stellen {product} vor.",
+    ),
+)
+
+TEMPLATES: dict[str, tuple[T, ...]] = {"fr": FR + FR_CUES, "en": EN + EN_CUES, "de": DE + DE_CUES}

@@ -4,7 +4,10 @@
 The rule pass (also used alone in fast mode and on streamed output) finds: an honorific or a
 cue (greeting, role, ``@``) followed by name words; initials followed by a surname
 (``E.-P. Akinwale``); a capitalised word beside an upper-case surname (``Nkiruka OKORO``); a
-known first name (gazetteer) alone or followed by name words. It also picks the *windows*
+known first name (gazetteer) alone or followed by name words; and, for names of any origin, two
+or more capitalised name words that do not start a sentence and a signature line under a
+closing (Cordialement, Kind regards). Capitalised runs in or beside a place or institution
+word (``data/vocabulary``: Hôtel Mercure, Mayo Clinic) are skipped. It also picks the *windows*
 (sentences) worth sending to the NER model: those with a capitalised word that does not start
 the sentence, an honorific or a known first name. NER spans are cleaned (honorifics and cues
 stripped, cut at the first lower-case word) and merged with the rule spans; finally, every
@@ -22,6 +25,7 @@ from itertools import pairwise
 
 from gouvernail.inspection.findings import Finding
 from gouvernail.inspection.language import is_stop_word
+from gouvernail.inspection.name_vocabulary import NameVocabulary, read_vocabulary
 from gouvernail.inspection.registry import DetectorSpec, Registry
 from gouvernail.inspection.text import Scan, Token
 
@@ -69,7 +73,14 @@ class Window:
 
 
 class NameDetector:
-    def __init__(self, spec: DetectorSpec, registry: Registry, first_names: frozenset[str]) -> None:
+    def __init__(
+        self,
+        spec: DetectorSpec,
+        registry: Registry,
+        first_names: frozenset[str],
+        vocabulary: NameVocabulary | None = None,
+    ) -> None:
+        vocabulary = read_vocabulary() if vocabulary is None else vocabulary
         self.name = spec.name
         self.entity = spec.entity
         self.score = spec.score
@@ -77,8 +88,14 @@ class NameDetector:
         self.first_names = first_names
         self.titles = frozenset(t.lower().rstrip(".") for t in spec.titles)
         self.cues = frozenset(c.lower() for c in spec.cues)
-        self.not_names = frozenset(n.lower() for n in spec.not_names if " " not in n)
-        self.not_after = frozenset(n.lower() for n in spec.not_after)
+        self.not_names = (
+            frozenset(n.lower() for n in spec.not_names if " " not in n) | vocabulary.common
+        )
+        self.not_after = frozenset(n.lower() for n in spec.not_after) | vocabulary.before
+        self.org_after = vocabulary.after
+        self.institutions = vocabulary.before | vocabulary.after
+        self.closings = vocabulary.closings
+        self.never_after_title = frozenset(n.lower() for n in spec.not_names)
         self._name_word = lru_cache(maxsize=WORD_CACHE)(self._name_word_uncached)
         self._first_name = lru_cache(maxsize=WORD_CACHE)(self._first_name_uncached)
         organisations = sorted(spec.organisations, key=len, reverse=True)
@@ -97,7 +114,10 @@ class NameDetector:
     def _name_word_uncached(self, word: str) -> bool:
         """Could be part of a name: capitalised or upper case, not a common word."""
         if "-" in word:
-            return all(self._name_word_uncached(part) for part in word.split("-"))
+            parts = word.split("-")
+            if parts[0].lower() in self.not_after:
+                return False  # Saint-Exupéry, Sankt-Georgen: a place
+            return all(self._name_word_uncached(part) for part in parts)
         if not (_CAPITALISED.match(word) or _UPPER.match(word)):
             return False
         lower = word.lower()
@@ -135,6 +155,21 @@ class NameDetector:
             and text[previous.end : tokens[index].start] in _GAPS
         )
 
+    def _institution(self, text: str, tokens: Sequence[Token], first: int, last: int) -> bool:
+        """Hôtel Mercure, Mayo Clinic, Queen Elizabeth Hall: the run ``tokens[first:last]``
+        starts with or follows a place or institution word, or ends with or precedes an
+        organisation word (the ``before`` and ``after`` vocabularies)."""
+        if tokens[first].text.lower() in self.not_after or self._after_place(text, tokens, first):
+            return True
+        if any(tokens[i].text.lower() in self.institutions for i in range(first, last)):
+            return True
+        return (
+            last < len(tokens)
+            and tokens[last].text.lower() in self.org_after
+            and tokens[last].text[0].isupper()
+            and text[tokens[last - 1].end : tokens[last].start] in _GAPS
+        )
+
     def _hyphenated(self, text: str, tokens: Sequence[Token], index: int) -> bool:
         """Wan-Ting, Jean-Pierre: two capitalised words joined by a hyphen."""
         return (
@@ -159,8 +194,20 @@ class NameDetector:
             and not is_stop_word(word)
         )
 
-    def _extend(self, text: str, tokens: Sequence[Token], start: int) -> int:
-        """Index past the name words from ``start`` (particles allowed before a name word)."""
+    def _surname_after_title(self, word: str) -> bool:
+        """After an honorific, a capitalised word that only the vocabulary files rule out."""
+        return (
+            _CAPITALISED.match(word) is not None
+            and word.lower() not in self.never_after_title
+            and not self._announcer(word)
+            and not is_stop_word(word)
+        )
+
+    def _extend(
+        self, text: str, tokens: Sequence[Token], start: int, *, particle_first: bool = False
+    ) -> int:
+        """Index past the name words from ``start`` (particles allowed before a name word; at
+        ``start`` only in upper case, or with ``particle_first``: Herr von Bärer)."""
         end = start
         while end < len(tokens) and end - start < MAX_NAME_WORDS:
             token = tokens[end]
@@ -174,7 +221,7 @@ class NameDetector:
                 end += 1  # Sa'idu, N'Diaye
                 continue
             following = self._particles(text, tokens, end)
-            if following > end and (end > start or tokens[end].text.isupper()):
+            if following > end and (end > start or particle_first or tokens[end].text.isupper()):
                 end = following + 1  # de la Payet, van den Berg, VON DEUTSCHMANN
                 continue
             break
@@ -195,13 +242,17 @@ class NameDetector:
                 continue
             nxt = index + 1
             span: tuple[int, int, str] | None = None
+            skip = index + 1
             if (lower in self.titles and token.text[0].isupper()) or lower in self.cues:
                 while nxt < len(tokens) and self._announcer(tokens[nxt].text):
                     nxt += 1  # "Prof. Dr.", "Sehr geehrte Frau"
                 gap = text[tokens[nxt - 1].end : tokens[nxt].start] if nxt < len(tokens) else ""
                 announcer = tokens[nxt - 1].text.lower()
                 if gap in (_AFTER_TITLE if announcer in self.titles else _AFTER_CUE):
-                    end = self._extend(text, tokens, nxt)
+                    titled = announcer in self.titles
+                    end = self._extend(text, tokens, nxt, particle_first=titled)
+                    if end == nxt and titled and self._surname_after_title(tokens[nxt].text):
+                        end = nxt + 1  # Mr West, Frau Freitag: a common word as a surname
                     if end > nxt:
                         span = (nxt, end, "names: honorific or cue")
             elif token.start > 0 and text[token.start - 1] == "@" and token.text[0].isupper():
@@ -215,11 +266,16 @@ class NameDetector:
                         end = index + 1
                     span = (index, max(end, index + 1), "names: mention")
             elif self._first_name(token.text) and not self._after_place(text, tokens, index):
-                end = self._extend(text, tokens, index)
-                span = (index, max(end, index + 1), "names: known first name")
+                end = max(self._extend(text, tokens, index), index + 1)
+                if self._institution(text, tokens, index, end):
+                    skip = end
+                elif not _EPONYM.match(text, tokens[end - 1].end):
+                    span = (index, end, "names: known first name")
             elif self._hyphenated(text, tokens, index):
                 end = self._extend(text, tokens, index)
-                if end >= index + 3:
+                if self._institution(text, tokens, index, end):
+                    skip = end
+                elif end >= index + 3:
                     span = (index, end, "names: hyphenated first name")
             elif _UPPER.match(token.text) and self._name_word(token.text):
                 end = self._extend(text, tokens, index)
@@ -230,10 +286,22 @@ class NameDetector:
                     span = (index, end, "names: upper-case surname")
             elif _CAPITALISED.match(token.text) and self._name_word(token.text):
                 end = self._extend(text, tokens, index)
-                if end - index >= 2 and any(_UPPER.match(w.text) for w in tokens[index + 1 : end]):
+                if self._institution(text, tokens, index, end):
+                    skip = end
+                elif end - index < 2:
+                    pass
+                elif any(_UPPER.match(w.text) for w in tokens[index + 1 : end]):
                     span = (index, end, "names: upper-case surname")
+                elif not _sentence_start(text, token.start) and all(
+                    _CAPITALISED.match(w.text)
+                    or "-" in w.text
+                    or w.text.lower() in PARTICLES
+                    or w.text.lower() in FOLLOWERS
+                    for w in tokens[index:end]
+                ):
+                    span = (index, end, "names: capitalised words")
             if span is None:
-                index += 1
+                index = max(skip, index + 1)
                 continue
             first, last, reason = span
             found.append(self._finding(tokens[first].start, tokens[last - 1].end, reason))
@@ -242,6 +310,38 @@ class NameDetector:
             if match.group()[0].lower() in self.titles:
                 continue  # "M. Dupont": the honorific rule has it
             found.append(self._finding(match.start(), match.end(), "names: initials"))
+        found.extend(self._signatures(text))
+        return found
+
+    def _signatures(self, text: str) -> list[Finding]:
+        """A line of two to five name words right under a closing line (Cordialement,
+        Kind regards, Mit freundlichen Grüßen): a signature, whatever the name's origin."""
+        found: list[Finding] = []
+        if not self.closings or "\n" not in text:
+            return found
+        previous: list[str] = []
+        for line in _LINE.finditer(text):
+            words = _WORDS.findall(line.group())
+            if not words:
+                continue
+            if (
+                previous
+                and len(previous) <= 4
+                and previous[-1].lower() in self.closings
+                and 2 <= len(words) <= 5
+                and self._name_word(words[0])
+                and self._name_word(words[-1])
+                and all(
+                    self._name_word(w) or w.lower() in PARTICLES or w.lower() in FOLLOWERS
+                    for w in words
+                )
+                and not any(w.lower() in self.institutions for w in words)
+            ):
+                body = line.group()
+                start = line.start() + len(body) - len(body.lstrip())
+                end = line.start() + len(body.rstrip(" \t,.;"))
+                found.append(self._finding(start, end, "names: signature"))
+            previous = words
         return found
 
     def windows(self, scan: Scan, found: Sequence[Finding] = ()) -> list[Window]:
@@ -334,13 +434,23 @@ class NameDetector:
         if current:
             runs.append(current)
         result = []
+        position = {word[0]: index for index, word in enumerate(words)}
         for run in runs:
             while run and (run[-1][2].lower() in PARTICLES or run[-1][2].lower() in FOLLOWERS):
                 run.pop()
-            if run and run[0][2].lower() in self.not_after:
-                continue  # San Diego, New Jersey
-            if run:
-                result.append((run[0][0], run[-1][1], [w[2] for w in run]))
+            if not run:
+                continue
+            first, last = position[run[0][0]], position[run[-1][0]]
+            before = words[first - 1][2].lower() if first > 0 else ""
+            after = words[last + 1][2] if last + 1 < len(words) else ""
+            if (
+                run[0][2].lower() in self.not_after  # San Diego, New Jersey
+                or before in self.not_after  # Hôtel Mercure
+                or any(w[2].lower() in self.institutions for w in run)  # Mayo Clinic
+                or (after[:1].isupper() and after.lower() in self.org_after)
+            ):
+                continue
+            result.append((run[0][0], run[-1][1], [w[2] for w in run]))
         return result
 
     # --- repeated mentions ------------------------------------------------------------------------
@@ -409,6 +519,21 @@ def _particle(word: str) -> bool:
 
 
 _WORDS = re.compile(r"[\w'’]+(?:-[\w'’]+)*|&")
+_LINE = re.compile(r"[^\n]+")
+_EPONYM = re.compile(r"['’]s?\s+(?:disease|syndrome|disorder|lymphoma|palsy)\b")
+"""Graves' disease, Hodgkin's lymphoma: a name that names a disease is not a person."""
+
+
+_STARTS = frozenset(".!?…;\n•*-–—>|")
+
+
+def _sentence_start(text: str, at: int) -> bool:
+    """Nothing but spaces since a sentence end, a line break or a list bullet (after a colon,
+    a capitalised pair is a name: "Contact : Ana Ruiz")."""
+    index = at - 1
+    while index >= 0 and text[index] in " \t\u00a0\r":
+        index -= 1
+    return index < 0 or text[index] in _STARTS
 
 
 def _sentences(text: str) -> list[tuple[int, int]]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections import Counter
 
 LANGUAGES = ("fr", "en", "de")
 DEFAULT_LANGUAGE = "fr"
@@ -180,12 +181,17 @@ _WORD = re.compile(r"[^\W\d_]+")
 SAMPLE_CHARS = 2000
 
 
+_LANGUAGES_OF: dict[str, tuple[str, ...]] = {
+    word: tuple(language for language in LANGUAGES if word in STOP_WORDS[language])
+    for word in set().union(*STOP_WORDS.values())
+}
+
+
 def stop_word_hits(text: str) -> dict[str, int]:
     counts = dict.fromkeys(LANGUAGES, 0)
-    for word in _WORD.findall(text[:SAMPLE_CHARS].lower()):
-        for language in LANGUAGES:
-            if word in STOP_WORDS[language]:
-                counts[language] += 1
+    for word, times in Counter(_WORD.findall(text[:SAMPLE_CHARS].lower())).items():
+        for language in _LANGUAGES_OF.get(word, ()):
+            counts[language] += times
     return counts
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 import base64
 import binascii
 import codecs
+import functools
 import re
 import unicodedata
 from dataclasses import dataclass
@@ -59,9 +60,20 @@ class Variant:
     signals: tuple[str, ...] = ()
 
 
+_NON_ASCII = re.compile(r"[^\x00-\x7f]+")
+
+
+@functools.lru_cache(maxsize=4096)
+def _unaccented(run: str) -> str:
+    """A run of non-ASCII characters in its compatibility decomposition without combining
+    marks ("é" → "e", "ﬁ" → "fi")."""
+    decomposed = unicodedata.normalize("NFKD", run)
+    return "".join(char for char in decomposed if not unicodedata.combining(char))
+
+
 def _plain(text: str) -> str:
-    decomposed = unicodedata.normalize("NFKD", text.lower())
-    stripped = "".join(char for char in decomposed if not unicodedata.combining(char))
+    # only the non-ASCII runs need decomposing: in European text, a few characters per line
+    stripped = _NON_ASCII.sub(lambda match: _unaccented(match.group()), text.lower())
     return _SPACES.sub(" ", stripped.translate(_QUOTES)).strip()
 
 
@@ -108,9 +120,10 @@ def variants(text: str) -> list[Variant]:
     visible = _INVISIBLE.sub("", folded)
     if len(visible) != len(folded):
         signals.append("zero_width")
-    if _LOOKALIKE.search(visible) and _mixes_scripts(visible):
-        signals.append("homoglyphs")
-    visible = visible.translate(_HOMOGLYPHS)
+    if _LOOKALIKE.search(visible):  # else folding the lookalikes changes nothing
+        if _mixes_scripts(visible):
+            signals.append("homoglyphs")
+        visible = visible.translate(_HOMOGLYPHS)
     plain = _plain(visible)
     result = [Variant(plain, tuple(signals))]
     leet = _LEET_WORD.sub(lambda m: m.group().translate(_LEET), plain)

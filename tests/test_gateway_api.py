@@ -231,3 +231,24 @@ def test_the_runtime_gateway_inspects_unless_turned_off(
     assert rt.gateway.inspector is rt.inspector
     monkeypatch.setattr(rt.settings.gateway, "inspection", "off")
     assert rt.build_gateway().inspector is None
+
+
+def test_the_fast_path_keeps_request_ids_metrics_and_other_routes(
+    gw: TestClient, world: World
+) -> None:
+    """The OpenAI POST routes bypass FastAPI's routing, not the request context: the answer
+    carries a request id, the metric is labelled with the route, other paths route as usual."""
+    key = world.key("alice", "drafting")
+    answer = gw.post(
+        "/v1/chat/completions",
+        json={"model": "gpt-eu", "messages": [{"role": "user", "content": "Bonjour"}]},
+        headers={"Authorization": f"Bearer {key}", "X-Request-ID": "req-fast-path-1"},
+    )
+    assert answer.status_code == 200, answer.text
+    assert answer.headers["x-request-id"] == "req-fast-path-1"
+    metrics = gw.get("/metrics").text
+    assert 'route="/v1/chat/completions"' in metrics
+    assert gw.post("/v1/unknown", json={}).status_code == 404
+    assert gw.get("/v1/chat/completions").status_code == 405
+    listed = gw.get("/v1/models", headers={"Authorization": f"Bearer {key}"})
+    assert listed.status_code == 200

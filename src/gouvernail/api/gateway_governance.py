@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Depends, Query, Request
 from pydantic import BaseModel
 
 from gouvernail.api.deps import CurrentUser, Require, Rt, audit_context
@@ -19,6 +19,7 @@ from gouvernail.gateway.governance import (
     UseCaseGatewayView,
 )
 from gouvernail.gateway.models import SwitchScope
+from gouvernail.gateway.sla import MAX_DAYS, SlaReport, report
 from gouvernail.identity.principal import Principal
 
 router = APIRouter(prefix="/api/v1", tags=["gateway operations"])
@@ -98,6 +99,17 @@ def limits(
     """Every limit set on a user, team, use case or key (others get the defaults)."""
     with runtime.database.read() as session:
         return runtime.governance.limits(session)
+
+
+@router.get("/gateway/sla")
+def provider_sla(
+    _: Annotated[Principal, Depends(Require("gateway", "read"))],
+    runtime: Rt,
+    days: Annotated[int, Query(ge=1, le=MAX_DAYS, description="Days back from now.")] = 30,
+) -> SlaReport:
+    """Measured availability and latency percentiles per provider and model over the last
+    ``days`` days, next to the SLA the inventory records; breaches listed per model."""
+    return report(runtime.database, runtime.inventory.list_models(), days)
 
 
 @router.put("/gateway/limits/{scope}/{target_id}")

@@ -5,14 +5,18 @@ from __future__ import annotations
 from typing import Annotated
 
 import typer
+from rich.table import Table
 
 from gouvernail.cli._common import console_context, group, out, runtime
 from gouvernail.gateway.governance import SwitchIn
 from gouvernail.gateway.models import SwitchScope
 from gouvernail.gateway.partitions import ensure_partitions
 from gouvernail.gateway.retention import purge_content
+from gouvernail.gateway.sla import MAX_DAYS, report
 
-gateway_app = group("gateway", "Operate the gateway: kill switches, content purge, partitions.")
+gateway_app = group(
+    "gateway", "Operate the gateway: kill switches, content purge, partitions, provider SLA."
+)
 
 
 @gateway_app.command("switch")
@@ -48,3 +52,47 @@ def partitions() -> None:
     with runtime() as rt:
         created = ensure_partitions(rt.database)
         out.print("created: " + (", ".join(created) if created else "nothing to do"))
+
+
+@gateway_app.command("sla")
+def sla(
+    days: Annotated[int, typer.Option(min=1, max=MAX_DAYS, help="Days back from now.")] = 30,
+) -> None:
+    """Measured availability and latency per provider and model against the contracted SLA."""
+    with runtime() as rt:
+        measured = report(rt.database, rt.inventory.list_models(), days)
+    table = Table(
+        "provider",
+        "model",
+        "calls",
+        "failures",
+        "availability %",
+        "p50 ms",
+        "p95 ms",
+        "p99 ms",
+        "contract",
+        "breaches",
+    )
+    for row in measured.models:
+        contract = (
+            f"{row.contracted_availability_pct} %, p95 {row.contracted_latency_p95_ms or '-'} ms"
+            if row.contracted_availability_pct is not None
+            else "-"
+        )
+        table.add_row(
+            row.provider,
+            row.model,
+            str(row.calls),
+            str(row.failures),
+            _shown(row.availability_pct),
+            _shown(row.latency_p50_ms),
+            _shown(row.latency_p95_ms),
+            _shown(row.latency_p99_ms),
+            contract,
+            "; ".join(row.breaches) or "none",
+        )
+    out.print(table)
+
+
+def _shown(value: float | None) -> str:
+    return "-" if value is None else f"{value:g}"

@@ -32,7 +32,10 @@ class NerModel:
             if self._nlp is None:
                 import spacy
 
-                self._nlp = spacy.load(self.model, enable=list(KEEP))
+                # excluded, not just disabled: the unused components (parser, morphologizer,
+                # lemmatizer...) would otherwise hold about 120 MB of memory
+                unused = [name for name in _pipeline(self.model) if name not in KEEP]
+                self._nlp = spacy.load(self.model, exclude=unused)
             return self._nlp
 
     def run(self, texts: Sequence[str]) -> list[list[Span]]:
@@ -44,3 +47,11 @@ class NerModel:
             [Span(ent.start_char, ent.end_char, ent.label_) for ent in doc.ents]
             for doc in nlp.pipe(texts, batch_size=self.batch_size)
         ]
+
+
+def _pipeline(model: str) -> list[str]:
+    """The component names of an installed spaCy model package (its ``meta.json``)."""
+    import spacy
+
+    meta = spacy.util.get_model_meta(spacy.util.get_package_path(model))
+    return [str(name) for name in meta.get("components", meta.get("pipeline", []))]

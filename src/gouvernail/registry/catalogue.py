@@ -9,7 +9,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 
-from openpyxl import Workbook
 from sqlalchemy import select
 
 from gouvernail.identity.models import Team
@@ -125,6 +124,8 @@ def export(rows: Sequence[UseCaseSummary], fmt: ExportFormat) -> tuple[bytes, st
         for row in rows:
             writer.writerow([_safe(cell) for cell in _cells(row)])
         return buffer.getvalue().encode("utf-8-sig"), "text/csv; charset=utf-8"
+    from openpyxl import Workbook  # imported when used: 30 MB the server need not hold
+
     book = Workbook()
     sheet = book.active
     assert sheet is not None

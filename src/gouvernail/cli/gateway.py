@@ -61,6 +61,9 @@ def sla(
     """Measured availability and latency per provider and model against the contracted SLA."""
     with runtime() as rt:
         measured = report(rt.database, rt.inventory.list_models(), days)
+    if not measured.models:
+        out.print(f"no model calls in the last {days} days")
+        return
     table = Table(
         "provider",
         "model",

@@ -335,3 +335,21 @@ def test_threads_never_overshoot_the_memory_store() -> None:
     usage = asyncio.run(store.usage(USER, now=T0))
     assert (usage.reserved_eur, usage.requests_this_minute) == (Decimal("1"), 100)
     assert asyncio.run(store.usage(TEAM, now=T0)).tokens_this_minute == 1000
+
+
+async def test_the_memory_store_remembers_a_bounded_number_of_settled_calls(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Settled ids guard against a second settle; they must not grow with the traffic."""
+    from gouvernail.gateway.accounting import _memory
+
+    monkeypatch.setattr(_memory, "_DONE_KEPT", 100)
+    store = MemoryQuotaStore()
+    claims = [claim(monthly_budget_eur="100")]
+    for index in range(300):
+        done = await reserve(store, claims, f"call-{index}", cost="0.01")
+        await store.settle(done, tokens=1, cost_eur=Decimal("0.01"), now=T0 + 1)
+        if index == 299:
+            await store.settle(done, tokens=1, cost_eur=Decimal("0.01"), now=T0 + 2)
+    assert len(store._done) <= 100
+    assert (await store.usage(USER, now=T0 + 2)).spent_eur == Decimal("3")  # not 3.01

@@ -29,7 +29,10 @@ from gouvernail.gateway.accounting._quota import (
     to_micro,
 )
 
-_DONE_TTL = 86_400.0
+_DONE_KEPT = 50_000
+"""Settled request ids remembered (so that a second settle counts nothing), besides the TTL:
+the pipeline settles once; this guards against a caller's mistake, not a normal path, and must
+not grow with the traffic (it held every id for a day: gigabytes at a few hundred calls/s)."""
 
 
 @dataclass(slots=True)
@@ -140,11 +143,13 @@ class MemoryQuotaStore:
     def _finish(self, reservation: Reservation, tokens: int, cost: int, now: float | None) -> None:
         now = time.time() if now is None else now
         with self._lock:
-            while self._done and next(iter(self._done.values())) <= now:
+            while self._done and (
+                len(self._done) >= _DONE_KEPT or next(iter(self._done.values())) <= now
+            ):
                 self._done.popitem(last=False)
             if reservation.request_id in self._done:
                 return
-            self._done[reservation.request_id] = now + _DONE_TTL
+            self._done[reservation.request_id] = now + self._ttl
             in_window = reservation.second > int(now) - WINDOW_SECONDS
             for scope in reservation.scopes:
                 spend = self._months.setdefault((scope, reservation.month), _Month())

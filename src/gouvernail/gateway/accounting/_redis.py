@@ -8,6 +8,7 @@ request log, the durable source of truth.
 
 from __future__ import annotations
 
+import math
 import time
 from decimal import Decimal
 from typing import Any, cast
@@ -38,7 +39,6 @@ _LIMITS: dict[int, LimitName] = {
 }
 _MONTH_TTL = 62 * 86_400
 """Month counters outlive their month a little; start-up seeding restores them anyway."""
-_DONE_TTL = 86_400
 
 
 class RedisQuotaStore:
@@ -133,7 +133,7 @@ class RedisQuotaStore:
             repr(now),
             tokens - reservation.tokens,
             cost,
-            _DONE_TTL,
+            max(1, math.ceil(self._ttl)),  # a settled id is remembered as long as a reservation
             _MONTH_TTL,
         ]
         await self._finish(keys=keys, args=args)

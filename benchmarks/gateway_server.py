@@ -117,14 +117,7 @@ def prepare(data_dir: Path, upstream: str, api_key: str) -> None:
             team="finance",
         )
         rt.charters.accept(
-            Principal(
-                user_id=user.id,
-                username=user.username,
-                display_name=user.display_name,
-                roles=tuple(user.roles),
-                team_id=user.team_id,
-                via="session",
-            ),
+            Principal.signed_in(user),
             password=PASSWORD,
         )
         mine = rt.literacy.trainings(user.id)

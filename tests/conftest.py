@@ -223,14 +223,7 @@ def compliant_user(
 
     def comply(user_id: int, password: str = PASSWORD) -> None:
         user = rt.directory.get(user_id)
-        principal = Principal(
-            user_id=user.id,
-            username=user.username,
-            display_name=user.display_name,
-            roles=tuple(user.roles),
-            team_id=user.team_id,
-            via="session",
-        )
+        principal = Principal.signed_in(user)
         rt.charters.accept(principal, password=password)
         mine = rt.literacy.trainings(user_id)
         for code in (*mine.missing_required, *mine.expired_required):

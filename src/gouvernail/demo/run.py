@@ -55,14 +55,7 @@ class DemoRun:
         """The person as the API would see them once signed in: signing asks for their
         password again (the demo password), exactly as through the API."""
         user = self.user(username)
-        return Principal(
-            user_id=user.id,
-            username=user.username,
-            display_name=user.display_name,
-            roles=tuple(user.roles),
-            team_id=user.team_id,
-            via="session",
-        )
+        return Principal.signed_in(user)
 
 
 def build(model: type[M], data: object, where: str) -> M:

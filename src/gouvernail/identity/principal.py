@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from gouvernail.audit.events import Actor
+
+if TYPE_CHECKING:
+    from gouvernail.identity.views import UserView
 
 
 @dataclass(frozen=True)
@@ -18,6 +22,18 @@ class Principal:
     session_id: int | None = None
     api_key_id: int | None = None
     use_case_id: int | None = None
+
+    @classmethod
+    def signed_in(cls, user: UserView) -> Principal:
+        """``user`` as a sign-in session sees them (scripts and tests acting for a person)."""
+        return cls(
+            user_id=user.id,
+            username=user.username,
+            display_name=user.display_name,
+            roles=tuple(user.roles),
+            team_id=user.team_id,
+            via="session",
+        )
 
     @property
     def actor(self) -> Actor:

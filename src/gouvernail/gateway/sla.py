@@ -62,10 +62,6 @@ class SlaReport(BaseModel):
     until: datetime
     models: list[ModelSla]
 
-    @property
-    def breaches(self) -> list[str]:
-        return [f"{m.model}: {b}" for m in self.models for b in m.breaches]
-
 
 def report(
     database: Database, models: Sequence[ModelView], days: int, *, now: datetime | None = None

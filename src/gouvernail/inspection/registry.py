@@ -55,6 +55,15 @@ class Term(_Strict):
     case_sensitive: bool = False
 
 
+def _compiled(value: str) -> str:
+    """A regular expression an admin wrote must compile (a clear error otherwise)."""
+    try:
+        re.compile(value)
+    except re.error as error:
+        raise ValueError(f"invalid regular expression: {error}") from None
+    return value
+
+
 class Pattern(_Strict):
     """A regular expression; with ``context``, it fires only when one of those words appears
     within ``context_window`` characters before the match."""
@@ -67,14 +76,7 @@ class Pattern(_Strict):
     context: tuple[str, ...] = ()
     context_window: int = Field(60, ge=1, le=1000)
 
-    @field_validator("regex")
-    @classmethod
-    def _compiles(cls, value: str) -> str:
-        try:
-            re.compile(value)
-        except re.error as error:
-            raise ValueError(f"invalid regular expression: {error}") from None
-        return value
+    _compiles = field_validator("regex")(_compiled)
 
 
 class DetectorSpec(_Strict):
@@ -111,14 +113,7 @@ class InjectionPattern(_Strict):
     regex: str = Field(min_length=1, max_length=2000)
     score: float = Field(0.9, ge=0, le=1)
 
-    @field_validator("regex")
-    @classmethod
-    def _compiles(cls, value: str) -> str:
-        try:
-            re.compile(value)
-        except re.error as error:
-            raise ValueError(f"invalid regular expression: {error}") from None
-        return value
+    _compiles = field_validator("regex")(_compiled)
 
 
 class InjectionSpec(_Strict):

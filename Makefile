@@ -2,16 +2,19 @@
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
-STAMP := $(VENV)/.installed-$(shell cat pyproject.toml constraints.txt | sha256sum | cut -c1-12)
+STAMP := $(VENV)/.installed-$(shell cat pyproject.toml constraints.txt package-lock.json | sha256sum | cut -c1-12)
+VENDOR := src/gouvernail/portal/static/vendor
 export GOUVERNAIL_DATA_DIR ?= var
 TEST_WORKERS ?= 2  # pytest-xdist workers (each test still gets its own databases)
 
 .PHONY: serve test lint types unit bench openapi clean
 
-$(STAMP): pyproject.toml constraints.txt
+$(STAMP): pyproject.toml constraints.txt package-lock.json
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade "pip>=24"
 	$(BIN)/python -m pip install --quiet -c constraints.txt -e ".[dev]"
+	npm ci --no-audit --no-fund --loglevel=error  # the portal's htmx, axe-core for the tests
+	mkdir -p $(VENDOR) && cp node_modules/htmx.org/dist/htmx.min.js $(VENDOR)/
 	rm -f $(VENV)/.installed-* && touch $(STAMP)
 
 serve: $(STAMP)
@@ -37,4 +40,4 @@ openapi: $(STAMP)
 	GOUVERNAIL_DATA_DIR=$$(mktemp -d) $(BIN)/gouvernail openapi docs/openapi.json
 
 clean:
-	rm -rf $(VENV) var .coverage .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) var node_modules $(VENDOR) .coverage .pytest_cache .mypy_cache .ruff_cache

@@ -18,7 +18,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.middleware.sessions import SessionMiddleware
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from gouvernail import __version__
+from gouvernail import __version__, portal
 from gouvernail.api import aiact as ai_act_routes
 from gouvernail.api import (
     audit,
@@ -225,6 +225,7 @@ def create_app(settings: Settings, runtime: Runtime | None = None) -> FastAPI:
         inspect_routes,
     ):
         app.include_router(module.router)
+    portal.install(app)
     app.add_middleware(gateway_routes.GatewayFastPath)  # innermost: model calls skip routing
     app.add_middleware(
         SsoSession,  # holds only the OpenID Connect state and nonce between redirects

@@ -8,6 +8,7 @@ from gouvernail.gateway import models as gateway_models
 from gouvernail.identity import models as identity_models
 from gouvernail.inventory import models as inventory_models
 from gouvernail.literacy import models as literacy_models
+from gouvernail.portal import models as portal_models
 from gouvernail.registry import models as registry_models
 from gouvernail.risk import models as risk_models
 from gouvernail.signatures import models as signature_models
@@ -23,6 +24,7 @@ __all__ = [
     "inventory_models",
     "literacy_models",
     "metadata",
+    "portal_models",
     "registry_models",
     "risk_models",
     "signature_models",

@@ -43,6 +43,7 @@ from gouvernail.registry.schemas import (
     TransitionIn,
     UseCaseIn,
     UseCasePatch,
+    UseCaseSummary,
     UseCaseView,
 )
 from gouvernail.registry.workflows import Workflows
@@ -112,6 +113,20 @@ class UseCases:
                 )
                 is not None
             )
+
+    def memberships(self, user_id: int) -> list[UseCaseSummary]:
+        """The use cases ``user_id`` works on (those they may get API keys for)."""
+        with self.database.read() as session:
+            rows = session.scalars(
+                select(UseCase)
+                .join(UseCaseMember, UseCaseMember.use_case_id == UseCase.id)
+                .where(UseCaseMember.user_id == user_id)
+                .order_by(UseCase.id)
+            ).all()
+            today = self.today()
+            return [
+                views.summary(session, row, self.workflows, self.weights, today) for row in rows
+            ]
 
     # --- intake -----------------------------------------------------------------------------
 

@@ -1,0 +1,25 @@
+"""The portal: server-rendered pages (Jinja2, htmx for partial updates) in French and English,
+served by the same application as the API. Every form works without JavaScript."""
+
+from __future__ import annotations
+
+from importlib import resources
+
+from fastapi import FastAPI
+from starlette.staticfiles import StaticFiles
+
+from gouvernail.portal.pages import access
+from gouvernail.portal.templating import Pages
+
+ROUTERS = (access.router,)
+
+__all__ = ["install"]
+
+
+def install(app: FastAPI) -> None:
+    """Add the portal's pages and static files to ``app``."""
+    app.state.pages = Pages()
+    static = resources.files("gouvernail.portal") / "static"
+    app.mount("/static", StaticFiles(directory=str(static)), name="static")
+    for router in ROUTERS:
+        app.include_router(router)

@@ -1,0 +1,121 @@
+"""Who may open a page. Every portal route declares ``SignedIn`` or ``PageRequire(resource,
+action)`` (or ``Anyone`` for the sign-in page), like the API's ``CurrentUser``/``Require``;
+``PortalRoute`` turns refusals into pages: no sign-in → redirect to the sign-in page,
+forbidden → a 403 page (the refusal audited and reported by ``enforce``), other errors →
+an error page with the status and a message that says what to fix."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Coroutine
+from typing import Annotated, Any
+from urllib.parse import quote
+
+import structlog
+from fastapi import Depends, Request, Response
+from fastapi.responses import RedirectResponse
+from fastapi.routing import APIRoute
+from starlette.datastructures import FormData
+
+from gouvernail.api.deps import SESSION_COOKIE, Rt, enforce
+from gouvernail.errors import GouvernailError
+from gouvernail.identity.principal import Principal
+from gouvernail.portal import csrf, i18n
+from gouvernail.portal.i18n import _
+from gouvernail.portal.templating import render
+
+log = structlog.get_logger(__name__)
+
+
+class SignInRequiredError(Exception):
+    """The page needs a signed-in user; the browser is sent to the sign-in page."""
+
+
+def anyone() -> None:
+    """Marker: the page is open to anyone (the sign-in page)."""
+
+
+Anyone = Depends(anyone)
+
+
+def signed_in(request: Request, runtime: Rt) -> Principal:
+    """The user of the browser's sign-in session (API keys never open pages)."""
+    token = request.cookies.get(SESSION_COOKIE)
+    principal = runtime.authenticator.resolve(token) if token else None
+    if principal is None or principal.via != "session":
+        raise SignInRequiredError
+    request.state.principal = principal
+    return principal
+
+
+SignedIn = Annotated[Principal, Depends(signed_in)]
+
+
+class PageRequire:
+    """Dependency: the signed-in user must be allowed ``action`` on ``resource``."""
+
+    def __init__(self, resource: str, action: str) -> None:
+        self.resource = resource
+        self.action = action
+
+    def __call__(self, request: Request, principal: SignedIn, runtime: Rt) -> Principal:
+        enforce(runtime, request, principal, self.resource, self.action)
+        return principal
+
+    def __repr__(self) -> str:
+        return f"PageRequire({self.resource!r}, {self.action!r})"
+
+
+Form = Annotated[FormData, Depends(csrf.checked_form)]
+
+TITLES = {
+    400: "The request cannot be processed",
+    401: "Sign in first",
+    403: "Access refused",
+    404: "Page not found",
+    409: "This conflicts with the current state",
+    413: "Too large",
+    422: "Some input is not valid",
+    429: "Too many attempts",
+}
+
+
+def _language(request: Request) -> None:
+    i18n.activate(
+        i18n.negotiate(
+            request.cookies.get(i18n.LANGUAGE_COOKIE), request.headers.get("accept-language")
+        )
+    )
+
+
+def error_page(request: Request, error: GouvernailError) -> Response:
+    principal = getattr(request.state, "principal", None)
+    return render(
+        request,
+        "error.html",
+        {"title": _(TITLES.get(error.status, "Something went wrong")), "error": error},
+        principal=principal,
+        status=error.status,
+    )
+
+
+class PortalRoute(APIRoute):
+    """A route of the portal: sets the request's language and renders refusals as pages."""
+
+    def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
+        handler = super().get_route_handler()
+
+        async def route(request: Request) -> Response:
+            _language(request)
+            try:
+                return await handler(request)
+            except SignInRequiredError:
+                target = request.url.path
+                if request.url.query:
+                    target += "?" + request.url.query
+                if request.method != "GET":
+                    target = "/"
+                return RedirectResponse(f"/sign-in?next={quote(target, safe='')}", 303)
+            except GouvernailError as error:
+                return error_page(request, error)
+
+        return route

@@ -8,10 +8,13 @@ from importlib import resources
 from fastapi import FastAPI
 from starlette.staticfiles import StaticFiles
 
-from gouvernail.portal.pages import access
+from gouvernail.portal.pages import access, ideas
 from gouvernail.portal.templating import Pages
 
-ROUTERS = (access.router,)
+ROUTERS = (
+    access.router,
+    ideas.router,
+)
 
 __all__ = ["install"]
 

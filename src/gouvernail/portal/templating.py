@@ -4,6 +4,7 @@ CSRF token, and sets the cookies a page needs."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from typing import Any
 
@@ -18,6 +19,14 @@ from gouvernail.portal import csrf, i18n
 from gouvernail.portal.charts import bar_chart, heat_map, line_chart
 from gouvernail.portal.navigation import sections
 from gouvernail.settings import Environment as Deployment
+
+
+HEADING = re.compile(r"<(/?)h([1-6])>")
+
+
+def _demote(match: re.Match[str]) -> str:
+    """Headings of an embedded text start at level 3, under the page's own h1 and h2."""
+    return f"<{match[1]}h{min(int(match[2]) + 2, 6)}>"
 
 
 def _environment() -> Environment:
@@ -38,7 +47,9 @@ def _environment() -> Environment:
     env.filters["datetime"] = lambda value: i18n.format_date(value, with_time=True)
     env.filters["number"] = i18n.format_number
     markdown = MarkdownIt("commonmark", {"html": False})  # raw HTML in a text is shown, not run
-    env.filters["markdown"] = lambda text: Markup(markdown.render(text or ""))  # noqa: S704
+    env.filters["markdown"] = lambda text: Markup(  # noqa: S704 - raw HTML is escaped
+        HEADING.sub(_demote, markdown.render(text or ""))
+    )
     env.globals.update(bar_chart=bar_chart, line_chart=line_chart, heat_map=heat_map)
     return env
 

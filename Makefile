@@ -7,7 +7,7 @@ VENDOR := src/gouvernail/portal/static/vendor
 export GOUVERNAIL_DATA_DIR ?= var
 TEST_WORKERS ?= 2  # pytest-xdist workers (each test still gets its own databases)
 
-.PHONY: serve test lint types unit bench openapi clean
+.PHONY: serve test lint types unit bench openapi messages clean
 
 $(STAMP): pyproject.toml constraints.txt package-lock.json
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -38,6 +38,12 @@ bench: $(STAMP)
 
 openapi: $(STAMP)
 	GOUVERNAIL_DATA_DIR=$$(mktemp -d) $(BIN)/gouvernail openapi docs/openapi.json
+
+messages: $(STAMP)  # the portal's messages: extract, then merge into each catalogue
+	cd src/gouvernail/portal && ../../../$(BIN)/pybabel extract -F babel.cfg -k N_ -k _ \
+	  --no-location --sort-output --omit-header -o locales/messages.pot . \
+	  && ../../../$(BIN)/pybabel update -i locales/messages.pot -d locales -D messages \
+	  --no-fuzzy-matching --omit-header --ignore-obsolete
 
 clean:
 	rm -rf $(VENV) var node_modules $(VENDOR) .coverage .pytest_cache .mypy_cache .ruff_cache

@@ -8,6 +8,7 @@ from fastapi.testclient import TestClient
 
 from gouvernail.api.deps import Require, authenticated, public
 from gouvernail.app import create_app
+from gouvernail.portal.guards import PageRequire, anyone, signed_in
 from gouvernail.settings import Settings
 
 
@@ -52,13 +53,17 @@ def test_every_route_declares_who_may_call_it(settings: Settings) -> None:
         declared = (
             public in calls
             or authenticated in calls
-            or any(isinstance(call, Require) for call in calls)
+            or anyone in calls
+            or signed_in in calls
+            or any(isinstance(call, Require | PageRequire) for call in calls)
             or any(
                 authenticated in {d.call for d in dep.dependencies}
                 for dep in route.dependant.dependencies
             )
         )
         assert declared, f"{route.path} declares neither Public, CurrentUser nor Require"
+        if route.path.startswith(("/api/", "/v1/")):  # the portal's guards are for pages only
+            assert not calls & {anyone, signed_in}, route.path
     app.state.runtime.close()
 
 

@@ -8,12 +8,13 @@ from importlib import resources
 from fastapi import FastAPI
 from starlette.staticfiles import StaticFiles
 
-from gouvernail.portal.pages import access, ideas
+from gouvernail.portal.pages import access, ideas, inventory
 from gouvernail.portal.templating import Pages
 
 ROUTERS = (
     access.router,
     ideas.router,
+    inventory.router,
 )
 
 __all__ = ["install"]

@@ -99,5 +99,5 @@ def format_number(value: float | int | None, digits: int = 2) -> str:
 
     if value is None:
         return "—"
-    pattern = "#,##0" if digits == 0 else "#,##0." + "#" * digits
+    pattern = "#,##0" if digits == 0 else "#,##0." + "0" * digits
     return str(format_decimal(value, format=pattern, locale=_current.get()))

@@ -24,6 +24,7 @@ SECTIONS = (
     Section("idea", N_("Submit an idea"), "/ideas/new", "use_cases:submit"),
     Section("catalogue", N_("Catalogue"), "/catalogue", "use_cases:read"),
     Section("committee", N_("Committee"), "/committee", "committee:read"),
+    Section("inventory", N_("Inventory"), "/inventory", "inventory:read"),
     Section("audit", N_("Audit"), "/audit", "audit:read"),
 )
 

@@ -17,6 +17,7 @@ from markupsafe import Markup
 from gouvernail.identity.principal import Principal
 from gouvernail.portal import csrf, i18n
 from gouvernail.portal.charts import bar_chart, heat_map, line_chart
+from gouvernail.portal.labels import label
 from gouvernail.portal.navigation import sections
 from gouvernail.settings import Environment as Deployment
 
@@ -50,7 +51,9 @@ def _environment() -> Environment:
     env.filters["markdown"] = lambda text: Markup(  # noqa: S704 - raw HTML is escaped
         HEADING.sub(_demote, markdown.render(text or ""))
     )
-    env.globals.update(bar_chart=bar_chart, line_chart=line_chart, heat_map=heat_map)
+    env.globals.update(
+        bar_chart=bar_chart, line_chart=line_chart, heat_map=heat_map, label=label
+    )
     return env
 
 

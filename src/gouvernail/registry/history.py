@@ -27,7 +27,7 @@ class HistoryEntry(BaseModel):
     hash: str
 
 
-def of(database: Database, object_type: str, object_id: int) -> list[HistoryEntry]:
+def of(database: Database, object_type: str, object_id: int | str) -> list[HistoryEntry]:
     with database.read() as session:
         if object_type == "use_case" and session.get(UseCase, object_id) is None:
             raise NotFoundError(f"no use case with id {object_id}")

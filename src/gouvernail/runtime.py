@@ -32,6 +32,7 @@ from gouvernail.policy import Policy
 from gouvernail.registry.approvals import Approvals
 from gouvernail.registry.curation import Curation, key_gate
 from gouvernail.registry.duplicates import Duplicates
+from gouvernail.registry.prompts import Prompts
 from gouvernail.registry.service import UseCases
 from gouvernail.registry.workflows import Workflows
 from gouvernail.risk import GxpRules, RiskLibrary, Risks
@@ -141,6 +142,11 @@ class Runtime:
             ),
             aiact=aiact,
         )
+
+    @cached_property
+    def prompts(self) -> Prompts:
+        """Versioned prompts of use cases (the playground's system prompts among them)."""
+        return Prompts(self.database, self.trail)
 
     @cached_property
     def documentation(self) -> Documentation:

@@ -35,9 +35,9 @@ from gouvernail.gateway.models import (
 )
 from gouvernail.identity import tokens
 from gouvernail.identity.keys import find_api_key
-from gouvernail.identity.models import Team, User
+from gouvernail.identity.models import AuthSession, Team, User
 from gouvernail.literacy.views import Eligibility
-from gouvernail.registry.models import Status, UseCase
+from gouvernail.registry.models import Status, UseCase, UseCaseMember
 from gouvernail.settings import GatewaySettings
 
 LIVE = frozenset({Status.PILOT.value, Status.PRODUCTION.value})
@@ -76,7 +76,8 @@ class UseCaseFacts:
 class Admitted:
     """What the rest of the pipeline knows about the caller."""
 
-    key_id: int
+    key_id: int | None
+    """None for a call made through the portal's playground with a sign-in session."""
     key_prefix: str
     user_id: int
     username: str
@@ -156,29 +157,32 @@ class Admission:
         """Drop every snapshot (this replica sees a change it made at once)."""
         self._cache.entries.clear()
 
-    async def admit(self, secret: str | None) -> Admitted:
+    async def admit(self, secret: str | None, use_case_id: int | None = None) -> Admitted:
+        """The caller of an API key; or, with ``use_case_id``, the signed-in user of a portal
+        session acting on that use case (the playground). A session without a use case is
+        refused: sign-in sessions never call the gateway directly."""
         if not secret:
             raise unauthenticated(
                 "no API key: send 'Authorization: Bearer <Gouvernail API key>'", "missing_api_key"
             )
-        key = tokens.digest(secret)
+        key = tokens.digest(secret) + (f":{use_case_id}" if use_case_id is not None else "")
         snapshot = self._cache.entries.get(key)
         ttl = self.settings.admission_cache_seconds
         if snapshot is None or self.clock() - snapshot.loaded_at >= ttl:
-            snapshot = await self._reload(key, secret)
+            snapshot = await self._reload(key, secret, use_case_id)
         if snapshot.refusal is not None:
             raise snapshot.refusal
         assert snapshot.admitted is not None
         return snapshot.admitted
 
-    async def _reload(self, key: str, secret: str) -> _Snapshot:
+    async def _reload(self, key: str, secret: str, use_case_id: int | None) -> _Snapshot:
         pending = self._cache.loading.get(key)
         if pending is not None:
             return await asyncio.shield(pending)
         future: asyncio.Future[_Snapshot] = asyncio.get_running_loop().create_future()
         self._cache.loading[key] = future
         try:
-            snapshot = await asyncio.to_thread(self._load, secret)
+            snapshot = await asyncio.to_thread(self._load, secret, use_case_id)
             if len(self._cache.entries) > 50_000:
                 self._cache.entries.clear()
             self._cache.entries[key] = snapshot
@@ -193,9 +197,12 @@ class Admission:
 
     # --- the snapshot (runs in a worker thread) --------------------------------------------------
 
-    def _load(self, secret: str) -> _Snapshot:
+    def _load(self, secret: str, use_case_id: int | None) -> _Snapshot:
         now = self.clock()
         try:
+            prefix = tokens.prefix_of(secret)
+            if prefix is not None and prefix.startswith(tokens.SESSION_PREFIX + "_"):
+                return _Snapshot(self._admit_session(secret, use_case_id), None, now)
             return _Snapshot(self._admit(secret), None, now)
         except GatewayError as refusal:
             return _Snapshot(None, refusal, now, unauthenticated=refusal.status == 401)
@@ -227,11 +234,50 @@ class Admission:
                 )
             use_case = session.get(UseCase, key.use_case_id)
             assert use_case is not None  # foreign key
-            facts = self._use_case(session, use_case)
-            teams = team_chain(session, user.team_id, use_case.department_id)
-            self._check_live(facts)
-            self._check_switches(session, facts, teams)
-            limits = self._limits(session, key.id, user.id, teams, facts)
+            return self._grant(session, user, use_case, key.id, prefix)
+
+    def _admit_session(self, token: str, use_case_id: int | None) -> Admitted:
+        """A portal sign-in session acting on one use case its user belongs to."""
+        if use_case_id is None:
+            raise unauthenticated(
+                "a sign-in session cannot call the gateway: use an API key", "session_not_allowed"
+            )
+        with self.database.read() as session:
+            row = session.scalar(
+                select(AuthSession).where(AuthSession.token_hash == tokens.digest(token))
+            )
+            if row is None or row.revoked_at is not None or row.expires_at <= utcnow():
+                raise unauthenticated("the sign-in session has ended: sign in again")
+            user: User = row.user
+            if not user.is_active:
+                raise unauthenticated(f"the account {user.username} is deactivated")
+            member = session.scalar(
+                select(UseCaseMember.id).where(
+                    UseCaseMember.use_case_id == use_case_id, UseCaseMember.user_id == user.id
+                )
+            )
+            use_case = session.get(UseCase, use_case_id)
+            if use_case is None or member is None:
+                raise GatewayError(
+                    403, "you are not a member of this use case", code="not_a_member"
+                )
+            return self._grant(session, user, use_case, None, "portal")
+
+    def _grant(
+        self,
+        session: Session,
+        user: User,
+        use_case: UseCase,
+        key_id: int | None,
+        prefix: str,
+    ) -> Admitted:
+        """The checks every caller passes: the use case is live and not switched off, the
+        charter is in force and the user is eligible; then the limits that apply."""
+        facts = self._use_case(session, use_case)
+        teams = team_chain(session, user.team_id, use_case.department_id)
+        self._check_live(facts)
+        self._check_switches(session, facts, teams)
+        limits = self._limits(session, key_id, user.id, teams, facts)
         charter = self.charter()
         if charter is None:
             raise GatewayError(
@@ -245,7 +291,7 @@ class Admission:
                 code=eligibility.reasons[0].code,
             )
         return Admitted(
-            key_id=key.id,
+            key_id=key_id,
             key_prefix=prefix,
             user_id=user.id,
             username=user.username,
@@ -333,7 +379,7 @@ class Admission:
     def _limits(
         self,
         session: Session,
-        key_id: int,
+        key_id: int | None,
         user_id: int,
         teams: tuple[int, ...],
         facts: UseCaseFacts,
@@ -341,7 +387,7 @@ class Admission:
         rows = session.scalars(
             select(GatewayLimit).where(
                 or_(
-                    (GatewayLimit.scope == "key") & (GatewayLimit.target_id == key_id),
+                    (GatewayLimit.scope == "key") & (GatewayLimit.target_id == (key_id or -1)),
                     (GatewayLimit.scope == "user") & (GatewayLimit.target_id == user_id),
                     (GatewayLimit.scope == "team") & GatewayLimit.target_id.in_(teams or (-1,)),
                     (GatewayLimit.scope == "use_case") & (GatewayLimit.target_id == facts.id),

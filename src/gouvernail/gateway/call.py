@@ -31,6 +31,8 @@ class Call:
     secret: str | None
     client: str
     oversized: bool = False
+    use_case_id: int | None = None
+    """Only for the portal's playground: the use case a sign-in session (``secret``) acts on."""
     started: float = field(default_factory=time.perf_counter)
     body: dict[str, Any] = field(default_factory=dict)
     """The parsed body; enforcement redacts it in place, so it is what goes upstream."""

@@ -127,7 +127,7 @@ class Admit:
         self.admission = admission
 
     async def __call__(self, call: Call) -> None:
-        call.admitted = await self.admission.admit(call.secret)
+        call.admitted = await self.admission.admit(call.secret, call.use_case_id)
 
 
 def _bad_messages(messages: Any) -> str | None:

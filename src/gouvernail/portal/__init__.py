@@ -8,13 +8,14 @@ from importlib import resources
 from fastapi import FastAPI
 from starlette.staticfiles import StaticFiles
 
-from gouvernail.portal.pages import access, ideas, inventory
+from gouvernail.portal.pages import access, ideas, inventory, playground
 from gouvernail.portal.templating import Pages
 
 ROUTERS = (
     access.router,
     ideas.router,
     inventory.router,
+    playground.router,
 )
 
 __all__ = ["install"]

@@ -25,6 +25,7 @@ SECTIONS = (
     Section("catalogue", N_("Catalogue"), "/catalogue", "use_cases:read"),
     Section("committee", N_("Committee"), "/committee", "committee:read"),
     Section("inventory", N_("Inventory"), "/inventory", "inventory:read"),
+    Section("playground", N_("Playground"), "/playground", "keys:manage_own"),
     Section("audit", N_("Audit"), "/audit", "audit:read"),
 )
 

@@ -115,3 +115,12 @@ class ApprovalDecided(AuditEvent):
 
     action = "use_case.approval_decided"
     object_type = "use_case"
+
+
+@dataclass(frozen=True, kw_only=True)
+class PromptVersionSaved(AuditEvent):
+    """A new version of a use case's named prompt was saved (name, version, text digest and
+    the note); earlier versions stay as they were."""
+
+    action = "prompt.version_saved"
+    object_type = "use_case"

@@ -5,7 +5,6 @@ from __future__ import annotations
 import re
 
 from fastapi.testclient import TestClient
-
 from tests.conftest import PASSWORD
 
 TOKEN = re.compile(r'name="csrf_token" value="([0-9a-f]{64})"')

@@ -5,10 +5,10 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from fastapi.testclient import TestClient
+from tests.conftest import PASSWORD
+from tests.portal_helpers import csrf_of, post, sign_in
 
 from gouvernail.runtime import Runtime
-from tests.conftest import PASSWORD
-from tests.portal_helpers import csrf_of, form_id_of, post, sign_in
 
 
 def test_pages_need_a_sign_in_and_come_back_after_it(
@@ -27,7 +27,8 @@ def test_pages_need_a_sign_in_and_come_back_after_it(
     assert "Invalid username or password." in wrong.text
     assert 'value="alice"' in wrong.text  # the form keeps what was typed
     ok = post(client, "/sign-in", token, username="alice", password=PASSWORD, next="/me")
-    assert ok.status_code == 303 and ok.headers["location"] == "/me"
+    assert ok.status_code == 303
+    assert ok.headers["location"] == "/me"
     assert "Alice" in client.get("/me").text
 
 

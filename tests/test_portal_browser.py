@@ -11,14 +11,14 @@ from typing import Any
 
 import pytest
 from playwright.sync_api import Browser, Page, expect, sync_playwright
+from tests.browser_helpers import AXE, CHROMIUM, CHROMIUM_ARGS, check_page, served
+from tests.conftest import IN_CI, PASSWORD
 
 from gouvernail.app import create_app
 from gouvernail.audit import AuditContext
 from gouvernail.registry.schemas import UseCaseIn
 from gouvernail.runtime import Runtime
 from gouvernail.settings import Settings
-from tests.browser_helpers import AXE, CHROMIUM, CHROMIUM_ARGS, check_page, served
-from tests.conftest import IN_CI, PASSWORD
 
 LOCALES = {"en": "en-GB", "fr": "fr-FR"}
 

@@ -7,10 +7,10 @@ from collections.abc import Callable
 
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
+from tests.portal_helpers import form_id_of, post, sign_in
 
 from gouvernail.registry.models import UseCase, UseCaseMember
 from gouvernail.runtime import Runtime
-from tests.portal_helpers import form_id_of, post, sign_in
 
 IDEA = {
     "title": "Pharmacovigilance case intake summariser",
@@ -51,7 +51,8 @@ def test_submit_an_idea_with_its_qualification_and_verdict(
     assert "AI is warranted" in done.text
     assert "the benefit is not validated by stakeholders" in done.text
     created = rt.use_cases.get(_count(rt))
-    assert created.qualification is not None and created.qualification.expected_value == 4
+    assert created.qualification is not None
+    assert created.qualification.expected_value == 4
     assert created.automation_verdict is not None
     assert created.automation_verdict.verdict == "ai"
 

@@ -6,10 +6,10 @@ from __future__ import annotations
 from typing import Any
 
 from fastapi.testclient import TestClient
-
-from gouvernail.runtime import Runtime
 from tests.gateway_helpers import sdk
 from tests.portal_helpers import csrf_of, post, sign_in
+
+from gouvernail.runtime import Runtime
 
 
 def test_models_show_promised_and_measured_service(gw: TestClient, world: Any) -> None:
@@ -22,7 +22,8 @@ def test_models_show_promised_and_measured_service(gw: TestClient, world: Any) -
     sign_in(gw, "bob")
     page = gw.get("/inventory")
     assert page.status_code == 200
-    assert "gpt-eu" in page.text and "claude-eu" in page.text
+    assert "gpt-eu" in page.text
+    assert "claude-eu" in page.text
     assert "100.00 %" in page.text  # measured on the call above
     assert "New status" not in page.text  # bob may read, not decide
     detail = gw.get("/inventory/models/gpt-eu")
@@ -30,9 +31,7 @@ def test_models_show_promised_and_measured_service(gw: TestClient, world: Any) -
     assert gw.get("/inventory/models/nope").status_code == 404
 
 
-def test_a_referent_suspends_a_model_with_a_reason(
-    gw: TestClient, world: Any, rt: Runtime
-) -> None:
+def test_a_referent_suspends_a_model_with_a_reason(gw: TestClient, world: Any, rt: Runtime) -> None:
     token = sign_in(gw, "ref")
     page = gw.get("/inventory")
     assert "New status" in page.text

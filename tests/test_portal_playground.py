@@ -8,10 +8,10 @@ from typing import Any
 
 import orjson
 from fastapi.testclient import TestClient
+from tests.portal_helpers import post, sign_in
 
 from gouvernail.gateway.models import RequestLog
 from gouvernail.runtime import Runtime
-from tests.portal_helpers import post, sign_in
 
 CONVERSATION = re.compile(r'name="conversation" value="([^"]*)"')
 
@@ -46,7 +46,8 @@ def test_chat_through_the_gateway_on_the_sandbox(gw: TestClient, world: Any, rt:
     assert "Gateway: allowed" in first.text
     with rt.database.read() as session:
         rows = session.query(RequestLog).all()
-    assert len(rows) == 1 and rows[0].api_key_id is None  # recorded like any call
+    assert len(rows) == 1
+    assert rows[0].api_key_id is None
     sandbox = rt.use_cases.memberships(world.users["alice"])
     assert rows[0].use_case_id in {uc.id for uc in sandbox}
     carried = _conversation(first.text)
@@ -83,9 +84,7 @@ def test_system_prompts_are_saved_as_versions(gw: TestClient, world: Any, rt: Ru
     assert "Answer+in+French%2C+briefly." in idea
 
 
-def test_a_user_without_the_charter_is_refused_with_the_reason(
-    gw: TestClient, world: Any
-) -> None:
+def test_a_user_without_the_charter_is_refused_with_the_reason(gw: TestClient, world: Any) -> None:
     token = _open(gw, "nora")
     answer = post(
         gw, "/playground/chat", token, model="gpt-eu", message="Bonjour", conversation="[]"

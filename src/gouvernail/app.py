@@ -176,17 +176,19 @@ def create_app(settings: Settings, runtime: Runtime | None = None) -> FastAPI:
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
         rt.trail.start()
-        housekeeping = None
+        housekeeping = policy_watch = None
         if settings.env is not Environment.TEST:  # load the detectors before the first call
             await asyncio.to_thread(rt.gateway.warm_up)
             await rt.gateway.seed_spend()  # monthly budgets survive a restart
             housekeeping = asyncio.create_task(_purge_periodically(rt))
+            policy_watch = asyncio.create_task(rt.gateway.watch_policy(rt.policy_documents))
         log.info(
             "started", version=__version__, env=settings.env.value, database=rt.database.dialect
         )
         yield
-        if housekeeping is not None:
-            housekeeping.cancel()
+        for task in (housekeeping, policy_watch):
+            if task is not None:
+                task.cancel()
         if "gateway" in rt.__dict__:
             await rt.gateway.aclose()
         if owned:

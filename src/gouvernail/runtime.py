@@ -45,6 +45,7 @@ if TYPE_CHECKING:
     import httpx
 
     from gouvernail.gateway.governance import Governance
+    from gouvernail.gateway.policy_documents import PolicyDocuments
     from gouvernail.gateway.service import GatewayService
     from gouvernail.inspection import Inspector
 
@@ -179,7 +180,7 @@ class Runtime:
         plug their fake providers in here; the default is real HTTP)."""
         from gouvernail.gateway.service import GatewayService
 
-        return GatewayService(
+        service = GatewayService(
             self.settings,
             database=self.database,
             trail=self.trail,
@@ -190,6 +191,16 @@ class Runtime:
             transport=transport,
             inspector=None if self.settings.gateway.inspection == "off" else self.inspector,
         )
+        service.apply_policy(self.policy_documents)  # what administrators saved in the portal
+        return service
+
+    @cached_property
+    def policy_documents(self) -> PolicyDocuments:
+        """Detectors and enforcement rules edited by administrators (versioned, audited)."""
+        from gouvernail.gateway.policy_documents import PolicyDocuments
+
+        g = self.settings.gateway
+        return PolicyDocuments(self.database, self.trail, list(g.detectors_files), g.rules_file)
 
     @cached_property
     def governance(self) -> Governance:

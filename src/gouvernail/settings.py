@@ -92,6 +92,13 @@ class GatewaySettings(BaseSettings):
         description="How long a replica reuses what it read about a key (use case, switches, "
         "charter, training): a kill switch or suspension reaches every replica within it.",
     )
+    policy_reload_seconds: float = Field(
+        2.0,
+        ge=0.1,
+        le=300,
+        description="How often a replica checks for detectors or enforcement rules changed by an "
+        "administrator in the portal (they apply at once on the replica that saved them).",
+    )
     connect_timeout: float = Field(5.0, gt=0, le=120, description="Upstream connect timeout (s).")
     read_timeout: float = Field(120.0, gt=0, le=3600, description="Upstream read timeout (s).")
     retries: int = Field(2, ge=0, le=10, description="Retries on 429/5xx before failing over.")

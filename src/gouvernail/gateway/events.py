@@ -80,3 +80,13 @@ class RequestContentPurged(AuditEvent):
 
     action = "gateway.content_purged"
     object_type = "request_content"
+
+
+@dataclass(frozen=True, kw_only=True)
+class PolicyDocumentSaved(AuditEvent):
+    """An administrator saved a new version of the detectors overlay or of the enforcement rules
+    (kind, version, digests of the previous and new text, the reason); it applies on every
+    replica within ``gateway.policy_reload_seconds``."""
+
+    action = "gateway.policy_saved"
+    object_type = "policy_document"

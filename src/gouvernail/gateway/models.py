@@ -152,3 +152,19 @@ class RequestContent(Base):
     prompt: Mapped[str] = mapped_column(Text)
     answer: Mapped[str] = mapped_column(Text)
     purge_after: Mapped[datetime] = mapped_column(UtcDateTime, index=True)
+
+
+class PolicyDocument(Base):
+    """One version of an administrator's detectors overlay or enforcement rules (YAML, the
+    layout of the files); the newest version of each kind is in force. Never edited."""
+
+    __tablename__ = "policy_documents"
+    __table_args__ = (UniqueConstraint("kind", "version", name="uq_policy_documents"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    kind: Mapped[str] = mapped_column(String(20))
+    version: Mapped[int] = mapped_column(Integer)
+    text: Mapped[str] = mapped_column(Text)
+    reason: Mapped[str] = mapped_column(Text)
+    created_by: Mapped[int | None] = mapped_column(Integer)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)

@@ -151,6 +151,10 @@ class Rules:
         data = yaml.safe_load((path or DEFAULT_RULES).read_text(encoding="utf-8"))
         return cls(RuleSet.model_validate(data))
 
+    def replace(self, ruleset: RuleSet) -> None:
+        """Enforce ``ruleset`` from the next decision on (an administrator's new version)."""
+        self.ruleset = ruleset
+
     def _first(self, kind: Literal["injection", "uninspectable"]) -> Rule | None:
         for rule in self.ruleset.rules:
             if getattr(rule.when, kind):

@@ -23,6 +23,7 @@ from gouvernail.gateway.accounting import (
 from gouvernail.gateway.accounting._quota import month_of
 from gouvernail.gateway.admission import Admission
 from gouvernail.gateway.pipeline import Gateway
+from gouvernail.gateway.policy_documents import PolicyDocuments, watch
 from gouvernail.gateway.providers import Upstreams
 from gouvernail.gateway.record import Recorder
 from gouvernail.gateway.rules import Rules
@@ -74,6 +75,9 @@ class GatewayService:
             breaker_failures=g.breaker_failures,
             breaker_cooldown=g.breaker_cooldown,
         )
+        self.rules = Rules.load(g.rules_file)
+        self.policy_applied: dict[str, int] = {}
+        """The version of each administrator's policy document in use here."""
         self.prices = Prices(g.fx_to_eur)
         self.impacts = Impacts()
         self.gateway = Gateway(
@@ -82,7 +86,7 @@ class GatewayService:
             catalogue=self.catalogue,
             inspector=inspector,
             fast_detect=inspector.fast_findings if inspector is not None else None,
-            rules=Rules.load(g.rules_file),
+            rules=self.rules,
             prices=self.prices,
             impacts=self.impacts,
             quotas=self.quotas,
@@ -139,6 +143,21 @@ class GatewayService:
                 }
             )
         return {"object": "list", "data": sorted(listed, key=lambda m: m["id"])}
+
+    def apply_policy(self, documents: PolicyDocuments) -> list[str]:
+        """Use the newest detectors and rules the administrators saved (see policy_documents)."""
+        reconfigure = self.inspector.reconfigure if self.inspector is not None else None
+        return documents.apply(self.rules, reconfigure, self.policy_applied)
+
+    async def watch_policy(self, documents: PolicyDocuments) -> None:
+        reconfigure = self.inspector.reconfigure if self.inspector is not None else None
+        await watch(
+            documents,
+            self.rules,
+            reconfigure,
+            self.policy_applied,
+            self.settings.gateway.policy_reload_seconds,
+        )
 
     async def aclose(self) -> None:
         await self.upstreams.aclose()

@@ -78,19 +78,10 @@ class Inspector:
         batch_windows: int = 64,
         first_names: frozenset[str] | None = None,
     ) -> None:
-        self.registry = registry
-        self._cheap: list[_Detector] = []
-        self._names: NameDetector | None = None
-        for spec in registry.enabled():
-            if spec.kind in IDENTIFIER_KINDS:
-                self._cheap.append(IdentifierDetector(spec, registry))
-            elif spec.kind == "terms":
-                self._cheap.append(TermDetector(spec, registry))
-            elif spec.kind == "patterns":
-                self._cheap.append(PatternDetector(spec, registry))
-            elif spec.kind == "names":
-                gazetteer = read_first_names() if first_names is None else first_names
-                self._names = NameDetector(spec, registry, gazetteer)
+        self._first_names = first_names
+        self._classifier = classifier
+        self._memo_size = memo_size
+        self._configure(registry)
         self.ner: NerModel | None = (
             NerModel(ner_model) if names and self._names is not None else None
         )
@@ -99,10 +90,31 @@ class Inspector:
             max_delay=batch_delay_ms / 1000,
             max_windows=batch_windows,
         )
-        self._injection = InjectionDetector(registry.injection, classifier)
-        self._memo: Memo[_Result] = Memo(memo_size)
-        order = registry.class_order
-        self._default_rank: Rank = order.index
+
+    def _configure(self, registry: Registry) -> None:
+        cheap: list[_Detector] = []
+        names: NameDetector | None = None
+        for spec in registry.enabled():
+            if spec.kind in IDENTIFIER_KINDS:
+                cheap.append(IdentifierDetector(spec, registry))
+            elif spec.kind == "terms":
+                cheap.append(TermDetector(spec, registry))
+            elif spec.kind == "patterns":
+                cheap.append(PatternDetector(spec, registry))
+            elif spec.kind == "names":
+                gazetteer = read_first_names() if self._first_names is None else self._first_names
+                names = NameDetector(spec, registry, gazetteer)
+        self.registry = registry
+        self._cheap = cheap
+        self._names = names
+        self._injection = InjectionDetector(registry.injection, self._classifier)
+        self._memo: Memo[_Result] = Memo(self._memo_size)
+        self._default_rank: Rank = registry.class_order.index
+
+    def reconfigure(self, registry: Registry) -> None:
+        """Use ``registry`` from now on (an administrator changed the detectors); the loaded
+        name model stays, and nothing remembered from the old detectors is reused."""
+        self._configure(registry)
 
     @classmethod
     def load(

@@ -131,11 +131,14 @@ class Registry(_Strict):
     injection: InjectionSpec = InjectionSpec()
 
     @classmethod
-    def load(cls, files: Sequence[Path] = ()) -> Registry:
-        """The built-in registry with each admin file merged over it, in order."""
+    def load(cls, files: Sequence[Path] = (), overlays: Sequence[dict[str, Any]] = ()) -> Registry:
+        """The built-in registry with each admin file, then each overlay (the administrator's
+        version edited in the portal), merged over it, in order."""
         merged = _read(BUILTIN_FILE)
         for path in files:
             merged = _merge(merged, _read(path))
+        for overlay in overlays:
+            merged = _merge(merged, overlay)
         try:
             registry = cls.model_validate(merged)
         except ValidationError as error:

@@ -8,7 +8,7 @@ from importlib import resources
 from fastapi import FastAPI
 from starlette.staticfiles import StaticFiles
 
-from gouvernail.portal.pages import access, ideas, inventory, playground
+from gouvernail.portal.pages import access, admin_policy, ideas, inventory, playground
 from gouvernail.portal.templating import Pages
 
 ROUTERS = (
@@ -16,6 +16,7 @@ ROUTERS = (
     ideas.router,
     inventory.router,
     playground.router,
+    admin_policy.router,
 )
 
 __all__ = ["install"]

@@ -21,7 +21,6 @@ from gouvernail.portal.labels import label
 from gouvernail.portal.navigation import sections
 from gouvernail.settings import Environment as Deployment
 
-
 HEADING = re.compile(r"<(/?)h([1-6])>")
 
 
@@ -51,9 +50,7 @@ def _environment() -> Environment:
     env.filters["markdown"] = lambda text: Markup(  # noqa: S704 - raw HTML is escaped
         HEADING.sub(_demote, markdown.render(text or ""))
     )
-    env.globals.update(
-        bar_chart=bar_chart, line_chart=line_chart, heat_map=heat_map, label=label
-    )
+    env.globals.update(bar_chart=bar_chart, line_chart=line_chart, heat_map=heat_map, label=label)
     return env
 
 

@@ -14,7 +14,7 @@ from tests.conftest import PASSWORD
 from gouvernail.audit import SYSTEM, AuditContext
 from gouvernail.audit.models import AuditRecord
 from gouvernail.db.base import utcnow
-from gouvernail.errors import RateLimitedError
+from gouvernail.errors import ConflictError, GouvernailError, RateLimitedError
 from gouvernail.identity.models import User
 from gouvernail.runtime import Runtime
 from gouvernail.settings import Settings
@@ -324,3 +324,20 @@ def test_redis_backed_throttle(make_settings: Callable[..., object], redis_url: 
     finally:
         first.close()
         second.close()
+
+
+def test_e_mails_stay_unique_and_the_last_admin_stays(
+    rt: Runtime, ctx: AuditContext, make_user: Callable[..., int]
+) -> None:
+    first = make_user("ann", "admin", email="ann@example.com")
+    other = make_user("ben", email="ben@example.com")
+    with pytest.raises(ConflictError, match="in use"):
+        rt.directory.update_user(ctx, other, reason="typo", email="ann@example.com")
+    with pytest.raises(GouvernailError, match="not an e-mail"):
+        rt.directory.update_user(ctx, other, reason="typo", email="ben")
+    with pytest.raises(ConflictError, match="last active administrator"):
+        rt.directory.update_user(ctx, first, reason="leaving", roles=[])
+    with pytest.raises(ConflictError, match="last active administrator"):
+        rt.directory.set_active(ctx, first, active=False, reason="leaving")
+    rt.directory.update_user(ctx, other, reason="successor", roles=["admin"])
+    assert rt.directory.update_user(ctx, first, reason="leaving", roles=[]).roles == []

@@ -143,7 +143,7 @@ def test_wrong_signing_password_counts_toward_lockout(
 def test_signature_input_is_checked(
     client: TestClient, make_user: Callable[..., int], login: Login
 ) -> None:
-    make_user("ref", "ai_referent")
+    make_user("ref", "ai_referent", "committee_member")
     headers = login("ref")
     version = draft(client, headers)
     cases = [
@@ -581,3 +581,15 @@ def test_charter_cli(cli_env: Settings, tmp_path: Path) -> None:
     code, output = invoke("charter", "activate", "1", "--reason", "r", "--effective-at", "soon")
     assert code == 1
     assert "effective_at" in output
+
+
+def test_only_who_may_activate_a_charter_approves_it(
+    client: TestClient, make_user: Callable[..., int], login: Login
+) -> None:
+    make_user("ref", "ai_referent")
+    headers = login("ref")
+    version = draft(client, headers)
+    assert sign(client, headers, version["id"], "reviewed").status_code == 201  # type: ignore[union-attr]
+    refused = sign(client, headers, version["id"], "approved")
+    assert refused.status_code == 403  # type: ignore[union-attr]
+    assert "activate charter" in refused.json()["error"]["message"]  # type: ignore[union-attr]

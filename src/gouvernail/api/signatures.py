@@ -6,7 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Request
 
-from gouvernail.api.deps import Require, Rt, request_id
+from gouvernail.api.deps import Require, Rt, enforce, request_id
 from gouvernail.api.schemas import SignIn
 from gouvernail.identity.principal import Principal
 from gouvernail.signatures.service import SignatureView
@@ -21,7 +21,11 @@ def sign(
     principal: Annotated[Principal, Depends(Require("signatures", "sign"))],
     runtime: Rt,
 ) -> SignatureView:
-    """Sign the current version of a record; asks for your password again."""
+    """Sign the current version of a record; asks for your password again. Approving or
+    rejecting a record whose approval decides something (a charter) needs that right too."""
+    right = runtime.signatures.decision_right(body.object_type, body.meaning)
+    if right is not None:
+        enforce(runtime, request, principal, *right)
     return runtime.signatures.sign(
         principal,
         object_type=body.object_type,

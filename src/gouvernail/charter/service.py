@@ -62,6 +62,7 @@ __all__ = ["CharterView", "Charters", "default_path", "parse_rules", "status_in"
 class CharterSignable:
     object_type = OBJECT_TYPE
     signed_through: str | None = None
+    decided_by: tuple[str, str] | None = ("charter", "activate")  # the committee adopts it
 
     def current(self, session: Session, object_id: str) -> SignableVersion:
         version = get_version(session, object_id)

@@ -143,6 +143,7 @@ class MinutesSignable:
 
     object_type = OBJECT_TYPE
     signed_through: str | None = "POST /api/v1/committee/meetings/{id}/minutes/approve"
+    decided_by: tuple[str, str] | None = None  # decided through signed_through
 
     def current(self, session: Session, object_id: str) -> SignableVersion:
         meeting = get_meeting(session, object_id)

@@ -251,10 +251,28 @@ class Directory:
         new_level = check_level(level) if level is not None else None
         if display_name is not None and not display_name.strip():
             raise GouvernailError("the printed name cannot be empty", field="display_name")
+        if email and "@" not in email:
+            raise GouvernailError("not an e-mail address", field="email")
 
         def work(tx: Tx) -> UserView:
             user = get_user(tx.session, user_id)
             old = user_snapshot(user)
+            if email and email != user.email:
+                taken = tx.session.scalar(
+                    select(func.count()).where(User.email == email, User.id != user.id)
+                )
+                if taken:
+                    raise ConflictError(f"the e-mail {email!r} is in use", field="email")
+            if (
+                role_list is not None
+                and Role.ADMIN.value in user.roles
+                and Role.ADMIN.value not in role_list
+                and _other_active_admins(tx.session, user.id) == 0
+            ):
+                raise ConflictError(
+                    "this is the last active administrator: name another one first",
+                    field="roles",
+                )
             if display_name is not None:
                 user.display_name = display_name.strip()
             if email is not None:
@@ -295,6 +313,12 @@ class Directory:
                 )
             if not active and str(user.id) == ctx.actor.id:
                 raise ConflictError("you cannot deactivate your own account")
+            if (
+                not active
+                and Role.ADMIN.value in user.roles
+                and _other_active_admins(tx.session, user.id) == 0
+            ):
+                raise ConflictError("this is the last active administrator: name another one first")
             user.is_active = active
             user.deactivated_at = None if active else utcnow()
             user.version += 1
@@ -391,3 +415,15 @@ def _end_access(session: Session, user_id: int, reason: str) -> None:
     ):
         key.revoked_at = now
         key.revoked_reason = f"user deactivated: {reason}"
+
+
+def _other_active_admins(session: Session, user_id: int) -> int:
+    """How many active users other than ``user_id`` hold the admin role."""
+    return int(
+        session.scalar(
+            select(func.count(func.distinct(User.id)))
+            .join(UserRole, UserRole.user_id == User.id)
+            .where(UserRole.role == Role.ADMIN.value, User.is_active, User.id != user_id)
+        )
+        or 0
+    )

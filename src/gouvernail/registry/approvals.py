@@ -139,6 +139,7 @@ class UseCaseSignable:
 
     object_type = OBJECT_TYPE
     signed_through: str | None = "POST /api/v1/use-cases/{id}/approvals"
+    decided_by: tuple[str, str] | None = None  # decided through signed_through
 
     def current(self, session: Session, object_id: str) -> SignableVersion:
         use_case = get(session, object_id)

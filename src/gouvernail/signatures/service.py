@@ -54,6 +54,9 @@ class Signable(Protocol):
 
     object_type: str
     signed_through: str | None
+    decided_by: tuple[str, str] | None
+    """The right (resource, action) an ``approved`` or ``rejected`` signature needs, when
+    such a signature decides something (a charter approval gates its activation)."""
 
     def current(self, session: Session, object_id: str) -> SignableVersion: ...
 
@@ -119,6 +122,12 @@ class Signatures:
 
     def register(self, signable: Signable) -> None:
         self._signables[signable.object_type] = signable
+
+    def decision_right(self, object_type: str, meaning: str) -> tuple[str, str] | None:
+        """The right a signature of ``meaning`` on ``object_type`` needs beyond signing."""
+        if meaning not in (Meaning.APPROVED.value, Meaning.REJECTED.value):
+            return None
+        return self.signable(object_type).decided_by
 
     def signable(self, object_type: str) -> Signable:
         try:

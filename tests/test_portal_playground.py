@@ -120,3 +120,16 @@ def test_a_sign_in_session_cannot_call_the_gateway_directly(gw: TestClient, worl
     )
     assert answer.status_code == 401
     assert answer.json()["error"]["code"] == "session_not_allowed"
+
+
+def test_the_use_case_page_lists_its_prompt_versions(
+    gw: TestClient, world: Any, rt: Runtime
+) -> None:
+    token = _open(gw, "alice")
+    for text in ("Answer in French.", "Answer in French, briefly."):
+        post(gw, "/playground/prompt", token, system=text, conversation="[]")
+    sandbox = rt.use_cases.memberships(world.users["alice"])[-1].id
+    page = gw.get(f"/use-cases/{sandbox}/prompts")
+    assert page.status_code == 200
+    assert "Version 2" in page.text
+    assert "Answer in French, briefly." in page.text

@@ -8,7 +8,23 @@ from importlib import resources
 from fastapi import FastAPI
 from starlette.staticfiles import StaticFiles
 
-from gouvernail.portal.pages import access, admin_policy, ideas, inventory, playground
+from gouvernail.portal.pages import (
+    access,
+    admin,
+    admin_accounts,
+    admin_charter,
+    admin_policy,
+    admin_teams,
+    admin_users,
+    audit,
+    catalogue,
+    committee,
+    ideas,
+    inventory,
+    observatory,
+    playground,
+    use_case,
+)
 from gouvernail.portal.templating import Pages
 
 ROUTERS = (
@@ -17,6 +33,16 @@ ROUTERS = (
     inventory.router,
     playground.router,
     admin_policy.router,
+    admin.router,
+    admin_users.router,  # before admin_accounts: /admin/users/new, then /{user_id}
+    admin_accounts.router,
+    admin_teams.router,
+    admin_charter.router,
+    committee.router,
+    audit.router,
+    catalogue.router,
+    use_case.router,
+    observatory.router,
 )
 
 __all__ = ["install"]

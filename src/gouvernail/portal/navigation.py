@@ -24,9 +24,11 @@ SECTIONS = (
     Section("idea", N_("Submit an idea"), "/ideas/new", "use_cases:submit"),
     Section("catalogue", N_("Catalogue"), "/catalogue", "use_cases:read"),
     Section("committee", N_("Committee"), "/committee", "committee:read"),
+    Section("observatory", N_("Observatory"), "/observatory", "gateway:read"),
     Section("inventory", N_("Inventory"), "/inventory", "inventory:read"),
     Section("playground", N_("Playground"), "/playground", "keys:manage_own"),
     Section("audit", N_("Audit"), "/audit", "audit:read"),
+    Section("admin", N_("Administration"), "/admin", "users:read"),
 )
 
 

@@ -10,12 +10,17 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from openai import APIStatusError, OpenAI
 from playwright.sync_api import Browser, Page, expect, sync_playwright
+from sqlalchemy import select
 from tests.browser_helpers import AXE, CHROMIUM, CHROMIUM_ARGS, check_page, served
 from tests.conftest import IN_CI, PASSWORD
+from tests.gateway_helpers import install_gateway, transport_for
+from tests.test_portal_committee import awaiting_committee, make_board
 
 from gouvernail.app import create_app
 from gouvernail.audit import AuditContext
+from gouvernail.registry.models import ApprovalDecision
 from gouvernail.registry.schemas import UseCaseIn
 from gouvernail.runtime import Runtime
 from gouvernail.settings import Settings
@@ -104,3 +109,88 @@ def test_a_new_user_signs_in_accepts_the_charter_and_sees_a_duplicate(
     expect(suggestion).to_contain_text("Pharmacovigilance case intake summariser")
     expect(suggestion.get_by_role("button", name="Join UC-0001 instead")).to_be_visible()
     check_page(page, "submit-idea-with-suggestion", "en")
+
+
+# --- a committee member signs an approval ------------------------------------------------------
+
+
+def test_a_committee_member_signs_an_approval(
+    open_page: Callable[[str], Page],
+    rt: Runtime,
+    ctx: AuditContext,
+    make_user: Callable[..., int],
+) -> None:
+    board = make_board(rt, ctx, make_user)
+    uc = awaiting_committee(rt, board)
+    page = open_page("en")
+    sign_in(page, "chair")
+    page.get_by_role("link", name="Committee").click()
+    expect(page.locator("main h1")).to_be_visible()
+    check_page(page, "committee-before-signing", "en")
+    page.locator("summary", has_text="Sign a decision on stage").click()
+    form = page.locator(f"form[action='/committee/use-cases/{uc}/approvals']")
+    form.locator("input[type=password]").fill(PASSWORD)
+    form.get_by_role("button", name="Sign").click()
+    expect(page.locator("main")).to_contain_text("Claire Hamon — approved")
+    with rt.database.read() as session:
+        stages = session.scalars(
+            select(ApprovalDecision.stage).where(
+                ApprovalDecision.use_case_id == uc,
+                ApprovalDecision.user_id == board["chair"],
+            )
+        ).all()
+    assert len(stages) == 1  # recorded once, by the signer
+
+
+# --- an AI referent flips a kill switch; the gateway refuses the next call ----------------------
+
+
+@pytest.fixture
+def live_gateway(settings: Settings, rt: Runtime, world: Any) -> Iterator[str]:
+    install_gateway(rt, transport_for(world))
+    with served(create_app(settings, rt)) as url:
+        yield url
+
+
+def test_an_ai_referent_flips_a_kill_switch_and_the_gateway_refuses(
+    browser: Browser, live_gateway: str, world: Any
+) -> None:
+    client = OpenAI(
+        base_url=f"{live_gateway}/v1", api_key=world.key("alice", "drafting"), max_retries=0
+    )
+    hello = [{"role": "user", "content": "Bonjour"}]
+    assert client.chat.completions.create(model="gpt-eu", messages=hello).choices  # type: ignore[arg-type]
+    context = browser.new_context(base_url=live_gateway, locale="en-GB")
+    context.set_default_timeout(15_000)
+    try:
+        page = context.new_page()
+        sign_in(page, "ref")
+        page.goto(f"/use-cases/{world.use_cases['drafting']}/kill-switch")
+        check_page(page, "use-case-kill-switch", "en")
+        page.locator("#f-reason").fill("Vendor incident: hallucinated citations in answers")
+        page.locator("input[name=confirm]").check()
+        page.get_by_role("button", name="Switch AI off for this use case").click()
+        expect(page.locator("main")).to_contain_text("AI is switched off for this use case")
+    finally:
+        context.close()
+    with client, pytest.raises(APIStatusError) as refused:
+        client.chat.completions.create(model="gpt-eu", messages=hello)  # type: ignore[arg-type]
+    assert refused.value.status_code == 503  # AI is off: the caller gets the reason and
+    assert "Vendor incident" in str(refused.value)  # the procedure without AI
+    assert "Fallback procedure without AI" in str(refused.value)
+
+
+# --- an auditor verifies the chain -------------------------------------------------------------
+
+
+def test_an_auditor_verifies_the_chain(
+    open_page: Callable[[str], Page], make_user: Callable[..., int]
+) -> None:
+    make_user("marc", "auditor", display_name="Marc Lefèvre")
+    page = open_page("en")
+    sign_in(page, "marc")
+    page.get_by_role("link", name="Audit").click()
+    page.get_by_role("button", name="Verify the chain").click()
+    expect(page.locator("#verify-result")).to_be_visible()
+    expect(page.locator("#verify-result")).to_have_attribute("role", "status")  # not an alert
+    check_page(page, "audit-verified", "en")

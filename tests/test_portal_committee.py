@@ -25,8 +25,7 @@ from gouvernail.signatures.models import Signature
 MakeUser = Callable[..., int]
 
 
-@pytest.fixture
-def board(rt: Runtime, ctx: AuditContext, make_user: MakeUser) -> dict[str, int]:
+def make_board(rt: Runtime, ctx: AuditContext, make_user: MakeUser) -> dict[str, int]:
     """A department, a requester, referents, a chair and a member (voting), an employee."""
     team = rt.directory.create_team(ctx, slug="legal", name="Legal affairs", kind="department")
     people = {
@@ -41,6 +40,11 @@ def board(rt: Runtime, ctx: AuditContext, make_user: MakeUser) -> dict[str, int]
     for username, role in (("chair", "chair"), ("cm2", "member")):
         rt.committee.members.add(ctx, username=username, role=role, reason="appointed by the board")
     return people
+
+
+@pytest.fixture
+def board(rt: Runtime, ctx: AuditContext, make_user: MakeUser) -> dict[str, int]:
+    return make_board(rt, ctx, make_user)
 
 
 def decide(rt: Runtime, user_id: int, use_case_id: int, stage: str) -> None:

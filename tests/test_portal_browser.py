@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterator
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -20,6 +22,9 @@ from tests.test_portal_committee import awaiting_committee, make_board
 
 from gouvernail.app import create_app
 from gouvernail.audit import AuditContext
+from gouvernail.demo.loader import load_demo
+from gouvernail.gateway.models import RequestLog
+from gouvernail.identity.principal import Principal
 from gouvernail.registry.models import ApprovalDecision
 from gouvernail.registry.schemas import UseCaseIn
 from gouvernail.runtime import Runtime
@@ -194,3 +199,106 @@ def test_an_auditor_verifies_the_chain(
     expect(page.locator("#verify-result")).to_be_visible()
     expect(page.locator("#verify-result")).to_have_attribute("role", "status")  # not an alert
     check_page(page, "audit-verified", "en")
+
+
+# --- every main page, in French and English: axe-core and a screenshot each --------------------
+
+
+def _tour_data(rt: Runtime, ctx: AuditContext, make_user: Callable[..., int]) -> dict[str, int]:
+    """The demo organisation, a person holding every governance role (charter accepted,
+    trainings done, a sandbox), and sixty days of gateway traffic for the charts."""
+    report = load_demo(rt, ctx, PASSWORD)
+    user_id = make_user(
+        "tour",
+        "admin",
+        "ai_referent",
+        "committee_member",
+        "auditor",
+        "security_referent",
+        display_name="Camille Durand",
+    )
+    rt.charters.accept(Principal.signed_in(rt.directory.get(user_id)), password=PASSWORD)
+    mine = rt.literacy.trainings(user_id)
+    for code in (*mine.missing_required, *mine.expired_required):
+        rt.literacy.record(ctx, user_id=user_id, module=code)
+    rt.governance.open_sandbox(ctx, user_id)
+    live = [uc for uc in report.use_cases if uc.status in ("production", "pilot")]
+    by_status = {uc.status: uc.id for uc in report.use_cases}
+    now = datetime.now(UTC)
+    rows = []
+    for day in range(60):
+        for n, uc in enumerate(live):
+            calls = 3 + (day * (n + 2)) % 7
+            for i in range(calls):
+                failed = (day + i + n) % 23 == 0
+                rows.append(
+                    RequestLog(
+                        at=now - timedelta(days=day, minutes=7 * i + n),
+                        request_id=f"tour-{day}-{n}-{i}",
+                        user_id=user_id,
+                        use_case_id=uc.id,
+                        operation="chat",
+                        model="mistral-large-eu",
+                        provider="mistral",
+                        decision="block" if (day + i) % 17 == 0 else "allow",
+                        rule_ids='["personal-data-pseudonymised"]' if i % 5 == 0 else "[]",
+                        status=502 if failed else 200,
+                        prompt_tokens=400 + 37 * i,
+                        completion_tokens=180 + 11 * i,
+                        cost_eur=Decimal("0.0021") * (1 + i % 4),
+                        energy_wh=0.9 + 0.1 * (i % 3),
+                        gco2e=0.05 + 0.01 * (i % 4),
+                        latency_ms=800 + 40 * i,
+                    )
+                )
+    with rt.database.write() as session:
+        session.add_all(rows)
+    return {"use_case": by_status.get("production") or live[0].id, "user": user_id}
+
+
+PAGES = (
+    ("my-access", "/me"),
+    ("submit-idea", "/ideas/new"),
+    ("catalogue", "/catalogue"),
+    ("use-case-summary", "/use-cases/{uc}"),
+    ("use-case-qualification", "/use-cases/{uc}/qualification"),
+    ("use-case-ai-act", "/use-cases/{uc}/classification"),
+    ("use-case-risks", "/use-cases/{uc}/risks"),
+    ("use-case-approvals", "/use-cases/{uc}/approvals"),
+    ("use-case-usage", "/use-cases/{uc}/usage"),
+    ("use-case-history", "/use-cases/{uc}/history"),
+    ("use-case-kill-switch", "/use-cases/{uc}/kill-switch"),
+    ("committee", "/committee"),
+    ("inventory", "/inventory"),
+    ("playground", "/playground"),
+    ("observatory", "/observatory"),
+    ("audit", "/audit"),
+    ("admin", "/admin"),
+    ("admin-users", "/admin/users"),
+    ("admin-charter", "/admin/charter"),
+    ("admin-rules", "/admin/policy/rules"),
+)
+
+
+@pytest.mark.parametrize("lang", ["en", "fr"])
+def test_every_main_page_is_accessible_and_photographed(
+    open_page: Callable[[str], Page],
+    rt: Runtime,
+    ctx: AuditContext,
+    make_user: Callable[..., int],
+    settings: Settings,
+    lang: str,
+) -> None:
+    if not settings.database_url.startswith("sqlite"):
+        pytest.skip("the pages are photographed once, on the embedded default")
+    data = _tour_data(rt, ctx, make_user)
+    page = open_page(lang)
+    page.goto("/sign-in")
+    check_page(page, "sign-in", lang)
+    sign_in(page, "tour")
+    for name, path in PAGES:
+        response = page.goto(path.format(uc=data["use_case"]))
+        assert response is not None
+        assert response.status == 200, f"{path}: {response.status}"
+        assert page.locator("html").get_attribute("lang") == lang
+        check_page(page, name, lang)

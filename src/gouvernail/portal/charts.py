@@ -38,11 +38,19 @@ def _scale(maximum: float) -> float:
     return maximum
 
 
+def _figure(title: str, svg: str) -> Markup:
+    """The chart with its title shown under it (on screen and in print)."""
+    return Markup(  # noqa: S704 - every interpolated text is escaped
+        f'<figure class="chart-figure">{svg}<figcaption>{escape(title)}</figcaption></figure>'
+    )
+
+
 def _frame(title: str, body: str, height: int = HEIGHT) -> Markup:
     label = escape(title)
-    return Markup(  # noqa: S704 - every interpolated text is escaped
+    return _figure(
+        title,
         f'<svg class="chart" viewBox="0 0 {WIDTH} {height}" role="img" aria-label="{label}" '
-        f'xmlns="http://www.w3.org/2000/svg"><title>{label}</title>{body}</svg>'
+        f'xmlns="http://www.w3.org/2000/svg"><title>{label}</title>{body}</svg>',
     )
 
 
@@ -160,4 +168,4 @@ def heat_map(
         f'role="img" aria-label="{escape(title)}" xmlns="http://www.w3.org/2000/svg">'
         f"<title>{escape(title)}</title>{''.join(parts)}</svg>"
     )
-    return Markup(svg)  # noqa: S704 - every interpolated text is escaped
+    return _figure(title, svg)

@@ -164,7 +164,7 @@ def draft_charter(rt: Runtime) -> str:
     return str(charter.id)
 
 
-def sign(app: Served, charter_id: str, meaning: str = "approved") -> httpx.Response:
+def sign(app: Served, charter_id: str, meaning: str = "authored") -> httpx.Response:
     return app.browser.post(
         app.url + "/api/v1/signatures",
         json={
@@ -407,7 +407,7 @@ def test_reauthentication_lets_an_sso_user_sign(app: Served) -> None:
 
     signed = sign(app, charter_id)
     assert signed.status_code == 201, signed.text
-    assert signed.json()["meaning"] == "approved"
+    assert signed.json()["meaning"] == "authored"
     assert sign(app, charter_id).status_code == 401  # one re-authentication, one signature
     reauths = [json.loads(r.new_values) for r in app.audit("auth.sign_in")]
     assert [r.get("reauthentication", False) for r in reauths] == [False, True]

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 from typing import Annotated
-from urllib.parse import urlsplit
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
@@ -23,6 +22,7 @@ from gouvernail.gateway.spend import month_start
 from gouvernail.gateway.usage import usage
 from gouvernail.identity.principal import Principal
 from gouvernail.portal import i18n, once
+from gouvernail.portal.forms import safe_next, text_of
 from gouvernail.portal.guards import Anyone, Form, PageRequire, PortalRoute, SignedIn
 from gouvernail.portal.i18n import _
 from gouvernail.portal.templating import render
@@ -32,21 +32,6 @@ router = APIRouter(route_class=PortalRoute, include_in_schema=False)
 
 KeyHolder = Annotated[Principal, Depends(PageRequire("keys", "manage_own"))]
 Accepter = Annotated[Principal, Depends(PageRequire("charter", "accept"))]
-
-
-def safe_next(target: str | None) -> str:
-    """Only a path of this site (no scheme, no host, no ``//``) may be a redirect target."""
-    if not target or not target.startswith("/") or target.startswith("//") or "\\" in target:
-        return "/me"
-    parts = urlsplit(target)
-    if parts.scheme or parts.netloc:
-        return "/me"
-    return target[:500]
-
-
-def _text(form: object, name: str, limit: int = 2000) -> str:
-    value = form.get(name) if hasattr(form, "get") else None
-    return value.strip()[:limit] if isinstance(value, str) else ""
 
 
 @router.get("/", dependencies=[Anyone])
@@ -106,9 +91,9 @@ def sign_in_page(request: Request, runtime: Rt, next: str = "/me") -> HTMLRespon
 
 @router.post("/sign-in", dependencies=[Anyone])
 def sign_in(request: Request, runtime: Rt, form: Form) -> Response:
-    username = _text(form, "username", 200)
+    username = text_of(form, "username", 200)
     password = form.get("password")
-    next_ = safe_next(_text(form, "next", 500))
+    next_ = safe_next(text_of(form, "next", 500))
     if not username or not isinstance(password, str) or not password:
         return _sign_in_page(
             request,
@@ -155,9 +140,9 @@ def sign_in(request: Request, runtime: Rt, form: Form) -> Response:
 @router.post("/password", dependencies=[Anyone])
 def change_password(request: Request, runtime: Rt, form: Form) -> Response:
     """The way out of a password that must be changed; then sign in with the new one."""
-    username = _text(form, "username", 200)
+    username = text_of(form, "username", 200)
     current, new = form.get("current_password"), form.get("new_password")
-    next_ = safe_next(_text(form, "next", 500))
+    next_ = safe_next(text_of(form, "next", 500))
     if not isinstance(current, str) or not isinstance(new, str) or not current or not new:
         return _sign_in_page(
             request,
@@ -261,9 +246,9 @@ def accept_charter(request: Request, principal: Accepter, runtime: Rt, form: For
 @router.post("/me/keys")
 def create_key(request: Request, principal: KeyHolder, runtime: Rt, form: Form) -> Response:
     """Create an API key for one of my use cases; its secret is shown on this page only."""
-    name = _text(form, "name", 100)
-    raw_use_case = _text(form, "use_case_id", 20)
-    raw_days = _text(form, "days", 5)
+    name = text_of(form, "name", 100)
+    raw_use_case = text_of(form, "use_case_id", 20)
+    raw_days = text_of(form, "days", 5)
     errors: dict[str, str] = {}
     if not name:
         errors["name"] = _("Give the key a name (what it is for).")
@@ -287,7 +272,7 @@ def create_key(request: Request, principal: KeyHolder, runtime: Rt, form: Form) 
         return "/me"
 
     try:
-        once.once(runtime.database, _text(form, once.FIELD, 64), principal.user_id, create)
+        once.once(runtime.database, text_of(form, once.FIELD, 64), principal.user_id, create)
     except once.AlreadySubmittedError as repeated:
         return RedirectResponse(repeated.location, 303)
     except GouvernailError as error:
@@ -305,6 +290,6 @@ def revoke_key(
     key = runtime.keys.get(key_id)
     if key.user_id != principal.user_id:
         enforce(runtime, request, principal, "keys", "revoke_any")
-    reason = _text(form, "reason", 500) or _("revoked by its owner in the portal")
+    reason = text_of(form, "reason", 500) or _("revoked by its owner in the portal")
     runtime.keys.revoke(audit_context(request, principal), key_id, reason=reason)
     return RedirectResponse("/me?done=revoked", 303)

@@ -15,9 +15,9 @@ from gouvernail.api.deps import Rt, audit_context
 from gouvernail.errors import GouvernailError
 from gouvernail.identity.principal import Principal
 from gouvernail.portal import once
+from gouvernail.portal.forms import text_of
 from gouvernail.portal.guards import Form, PageRequire
 from gouvernail.portal.i18n import _
-from gouvernail.portal.pages.access import _text
 from gouvernail.portal.pages.admin import area_router, field_errors, status_of
 from gouvernail.portal.pages.admin_users import (
     PROFILE,
@@ -65,7 +65,7 @@ def _reason_or_page(
     field: str,
 ) -> str | HTMLResponse:
     """The reason typed in ``field``, or the page asking for it."""
-    reason = _text(form, field, 2000)
+    reason = text_of(form, field, 2000)
     if reason:
         return reason
     errors = {field: _("Say why: the reason is kept in the audit trail.")}
@@ -82,7 +82,7 @@ def update_user(
     errors = check_profile(runtime, values)
     if "email" not in errors and _email_taken(runtime, values["email"], user_id):
         errors["email"] = _("Another account uses this e-mail address.")
-    reason = _text(form, "reason", 2000)
+    reason = text_of(form, "reason", 2000)
     if not reason:
         errors["reason"] = _("Say why: the reason is kept in the audit trail.")
     if errors:
@@ -183,7 +183,7 @@ def reset_password(
         return f"/admin/users/{user_id}"
 
     try:
-        once.once(runtime.database, _text(form, once.FIELD, 64), principal.user_id, reset)
+        once.once(runtime.database, text_of(form, once.FIELD, 64), principal.user_id, reset)
     except once.AlreadySubmittedError as repeated:
         return RedirectResponse(repeated.location, 303)
     except GouvernailError as error:

@@ -20,10 +20,10 @@ from gouvernail.charter.service import CharterView, default_path
 from gouvernail.errors import GouvernailError
 from gouvernail.identity.principal import Principal
 from gouvernail.portal import i18n, once
+from gouvernail.portal.forms import text_of
 from gouvernail.portal.guards import Form, PageRequire
 from gouvernail.portal.i18n import _
 from gouvernail.portal.navigation import N_
-from gouvernail.portal.pages.access import _text
 from gouvernail.portal.pages.admin import (
     allowed,
     area_router,
@@ -154,10 +154,10 @@ def new_version(request: Request, principal: Drafter, runtime: Rt) -> HTMLRespon
 
 def _draft_values(form: FormData) -> dict[str, str]:
     return {
-        "number": _text(form, "number", 32),
-        "title": _text(form, "title", 200),
-        "body": _text(form, "body", MAX_BODY + 1),
-        "rules": _text(form, "rules", MAX_RULES),
+        "number": text_of(form, "number", 32),
+        "title": text_of(form, "title", 200),
+        "body": text_of(form, "body", MAX_BODY + 1),
+        "rules": text_of(form, "rules", MAX_RULES),
     }
 
 
@@ -179,7 +179,7 @@ def _check_draft(values: dict[str, str], *, number: bool) -> tuple[Any, dict[str
 def draft_version(request: Request, principal: Drafter, runtime: Rt, form: Form) -> Response:
     """Draft a version from its text (Markdown) and its rules (YAML)."""
     values = _draft_values(form)
-    form_id = _text(form, once.FIELD, 64)
+    form_id = text_of(form, once.FIELD, 64)
     rules, errors = _check_draft(values, number=True)
     if errors:
         return _new_page(request, principal, values, form_id=form_id, errors=errors, status=422)
@@ -252,7 +252,7 @@ def version(charter_id: int, request: Request, principal: Reader, runtime: Rt) -
     done = request.query_params.get("done", "")
     notice = _(NOTICES[done]) if done in NOTICES else None
     if done == "notified":
-        told = _text(request.query_params, "told", 10)
+        told = text_of(request.query_params, "told", 10)
         notice = _("Users told: %(count)s.", count=told or "0")
     return _version_page(request, runtime, principal, charter_id, notice=notice)
 
@@ -264,7 +264,7 @@ def revise_version(
     """Edit a draft, with the reason; its revision goes up."""
     values = _draft_values(form)
     rules, errors = _check_draft(values, number=False)
-    reason = _text(form, "reason", 2000)
+    reason = text_of(form, "reason", 2000)
     if not reason:
         errors["reason"] = _("Say why: the reason is kept in the audit trail.")
     if errors:
@@ -298,9 +298,9 @@ def sign_version(
     charter_id: int, request: Request, principal: Signer, runtime: Rt, form: Form
 ) -> Response:
     """Sign the draft's current revision (approval gates activation), with the password."""
-    meaning = _text(form, "meaning", 20)
+    meaning = text_of(form, "meaning", 20)
     password = form.get("password")
-    revision = _text(form, "revision", 10)
+    revision = text_of(form, "revision", 10)
     errors: dict[str, str] = {}
     if meaning not in SIGN_MEANINGS:
         errors["meaning"] = _("Choose what the signature means.")
@@ -317,7 +317,7 @@ def sign_version(
             object_type=OBJECT_TYPE,
             object_id=str(charter_id),
             meaning=meaning,
-            reason=_text(form, "sign_reason", 2000),
+            reason=text_of(form, "sign_reason", 2000),
             password=str(password)[:1024],
             expected_version=int(revision) if revision.isdigit() else None,
             request_id=request_id(request),
@@ -348,9 +348,9 @@ def activate_version(
     charter_id: int, request: Request, principal: Activator, runtime: Rt, form: Form
 ) -> Response:
     """Activate the approved draft, now or from a date, with the reason and the grace period."""
-    reason = _text(form, "activate_reason", 2000)
-    effective, problem = _effective_at(_text(form, "effective_at", 40))
-    grace = _text(form, "grace_days", 5)
+    reason = text_of(form, "activate_reason", 2000)
+    effective, problem = _effective_at(text_of(form, "effective_at", 40))
+    grace = text_of(form, "grace_days", 5)
     errors: dict[str, str] = {}
     if not reason:
         errors["activate_reason"] = _("Say why: the reason is kept in the audit trail.")
@@ -382,7 +382,7 @@ def withdraw_version(
     charter_id: int, request: Request, principal: Activator, runtime: Rt, form: Form
 ) -> Response:
     """Withdraw a scheduled version before it comes into force."""
-    reason = _text(form, "withdraw_reason", 2000)
+    reason = text_of(form, "withdraw_reason", 2000)
     try:
         if not reason:
             raise GouvernailError(
@@ -405,8 +405,8 @@ def rollout(
     charter_id: int, request: Request, principal: RolloutReader, runtime: Rt
 ) -> HTMLResponse:
     """Who was told, who accepted, who is pending or overdue; by team and state."""
-    team = _text(request.query_params, "team", 64) or None
-    state = _text(request.query_params, "state", 20) or None
+    team = text_of(request.query_params, "team", 64) or None
+    state = text_of(request.query_params, "state", 20) or None
     report = runtime.charters.rollout(charter_id, team=team, state=state)
     return render_admin(
         request,

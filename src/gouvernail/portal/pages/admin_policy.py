@@ -13,10 +13,10 @@ from gouvernail.api.deps import Rt, audit_context
 from gouvernail.errors import GouvernailError, NotFoundError
 from gouvernail.gateway.policy_documents import KINDS, MAX_TEXT, Kind
 from gouvernail.identity.principal import Principal
+from gouvernail.portal.forms import text_of
 from gouvernail.portal.guards import Form, PageRequire, PortalRoute
 from gouvernail.portal.i18n import _
 from gouvernail.portal.navigation import N_
-from gouvernail.portal.pages.access import _text
 from gouvernail.portal.templating import render
 from gouvernail.runtime import Runtime
 
@@ -77,11 +77,11 @@ def save_policy(
     kind: str, request: Request, principal: Editor, runtime: Rt, form: Form
 ) -> Response:
     which: Literal["detectors", "rules"] = _kind(kind)
-    text = _text(form, "text", MAX_TEXT + 1)
+    text = text_of(form, "text", MAX_TEXT + 1)
     raw = form.get("text")
     if isinstance(raw, str):  # keep the administrator's own spacing, not a stripped copy
         text = raw[: MAX_TEXT + 1]
-    reason = _text(form, "reason", 2000)
+    reason = text_of(form, "reason", 2000)
     try:
         number = runtime.policy_documents.save(
             audit_context(request, principal), which, text, reason, principal.user_id

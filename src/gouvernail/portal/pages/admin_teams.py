@@ -16,10 +16,10 @@ from gouvernail.errors import GouvernailError
 from gouvernail.identity.models import TeamKind
 from gouvernail.identity.principal import Principal
 from gouvernail.portal import once
+from gouvernail.portal.forms import text_of
 from gouvernail.portal.guards import Form, PageRequire
 from gouvernail.portal.i18n import _
 from gouvernail.portal.navigation import N_
-from gouvernail.portal.pages.access import _text
 from gouvernail.portal.pages.admin import (
     area_router,
     field_errors,
@@ -105,9 +105,9 @@ def _check_team(runtime: Runtime, values: dict[str, str]) -> dict[str, str]:
 @router.post("/admin/teams")
 def create_team(request: Request, principal: TeamCreator, runtime: Rt, form: Form) -> Response:
     """Create a team under an optional parent."""
-    values = {name: _text(form, name, 200) for name in TEAM_FIELDS}
+    values = {name: text_of(form, name, 200) for name in TEAM_FIELDS}
     values["slug"] = values["slug"].lower()
-    form_id = _text(form, once.FIELD, 64)
+    form_id = text_of(form, once.FIELD, 64)
     errors = _check_team(runtime, values)
     if errors:
         return _teams_page(
@@ -226,9 +226,9 @@ def team_referents(
 
 def _referent_values(form: FormData) -> dict[str, str]:
     return {
-        "kind": _text(form, "kind", 40),
-        "username": _text(form, "username", 64),
-        "reason": _text(form, "reason", 2000),
+        "kind": text_of(form, "kind", 40),
+        "username": text_of(form, "username", 64),
+        "reason": text_of(form, "reason", 2000),
     }
 
 
@@ -250,7 +250,7 @@ def assign_referent(
     """Name a referent: the AI referent and the data owner replace the one in office, security
     referents are added; the person must hold the role of that name."""
     values = _referent_values(form)
-    form_id = _text(form, once.FIELD, 64)
+    form_id = text_of(form, once.FIELD, 64)
     errors = _check_referent(values)
     if errors:
         return _team_referents_page(
@@ -303,7 +303,7 @@ def end_referent(
     form: Form,
 ) -> Response:
     """End an assignment without a successor (lookups then use the parent team's)."""
-    reason = _text(form, "reason", 2000)
+    reason = text_of(form, "reason", 2000)
     try:
         if not reason:
             raise GouvernailError(

@@ -18,10 +18,10 @@ from gouvernail.errors import GouvernailError
 from gouvernail.identity.principal import Principal
 from gouvernail.identity.views import TeamView, UserView
 from gouvernail.portal import once
+from gouvernail.portal.forms import text_of
 from gouvernail.portal.guards import Form, PageRequire
 from gouvernail.portal.i18n import _
 from gouvernail.portal.navigation import N_
-from gouvernail.portal.pages.access import _text
 from gouvernail.portal.pages.admin import (
     Administrator,
     area_router,
@@ -86,10 +86,10 @@ def users(request: Request, principal: Administrator, runtime: Rt) -> HTMLRespon
     """Every user, searched by name or username and filtered by role, team and state."""
     params = request.query_params
     filters = {
-        "q": _text(params, "q", 200),
-        "role": _text(params, "role", 40),
-        "team": _text(params, "team", 64),
-        "state": _text(params, "state", 20),
+        "q": text_of(params, "q", 200),
+        "role": text_of(params, "role", 40),
+        "team": text_of(params, "team", 64),
+        "state": text_of(params, "state", 20),
     }
     teams = runtime.directory.list_teams()
     team_ids = _subtree(teams, filters["team"]) if filters["team"] else None
@@ -130,11 +130,11 @@ def profile_values(form: FormData) -> dict[str, Any]:
     """What the user typed in a profile form, kept to re-display it."""
     roles = [role for role in form.getlist("roles") if isinstance(role, str)]
     return {
-        "username": _text(form, "username", 64).lower(),
-        "display_name": _text(form, "display_name", 200),
-        "email": _text(form, "email", 320),
-        "team": _text(form, "team", 64),
-        "level": _text(form, "level", 20),
+        "username": text_of(form, "username", 64).lower(),
+        "display_name": text_of(form, "display_name", 200),
+        "email": text_of(form, "email", 320),
+        "team": text_of(form, "team", 64),
+        "level": text_of(form, "level", 20),
         "roles": sorted(set(roles))[:20],
     }
 
@@ -200,8 +200,8 @@ def new_user(request: Request, principal: Creator, runtime: Rt) -> HTMLResponse:
 @router.post("/admin/users")
 def create_user(request: Request, principal: Creator, runtime: Rt, form: Form) -> Response:
     """Create an account; with a temporary password, it is shown on the next page only."""
-    values = profile_values(form) | {"temporary": _text(form, "temporary", 3)}
-    form_id = _text(form, once.FIELD, 64)
+    values = profile_values(form) | {"temporary": text_of(form, "temporary", 3)}
+    form_id = text_of(form, once.FIELD, 64)
     errors = check_profile(runtime, values)
     if not values["username"]:
         errors["username"] = _("Choose a username (the sign-in name, never reused).")

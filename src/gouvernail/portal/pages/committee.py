@@ -13,6 +13,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy import select
+from starlette.datastructures import FormData
 
 from gouvernail.api.deps import Rt, request_id
 from gouvernail.committee.awaiting import AwaitingView
@@ -21,10 +22,10 @@ from gouvernail.errors import GouvernailError
 from gouvernail.identity.models import User
 from gouvernail.identity.principal import Principal
 from gouvernail.portal import once
+from gouvernail.portal.forms import safe_next, text_of
 from gouvernail.portal.guards import Form, PageRequire, PortalRoute
 from gouvernail.portal.i18n import _
 from gouvernail.portal.navigation import N_
-from gouvernail.portal.pages.access import _text, safe_next
 from gouvernail.portal.templating import render
 from gouvernail.registry.approvals import OBJECT_TYPE, ApprovalsView, StageView
 from gouvernail.registry.models import ApprovalDecision, Status, UseCase
@@ -214,13 +215,13 @@ def committee(request: Request, principal: Reader, runtime: Rt) -> HTMLResponse:
     return _committee_page(request, runtime, principal, notice=notice)
 
 
-def _approval_input(form: object) -> tuple[dict[str, str], dict[str, str]]:
+def _approval_input(form: FormData) -> tuple[dict[str, str], dict[str, str]]:
     """What the approval form holds, and what to fix in it."""
     values = {
-        "stage": _text(form, "stage", 60),
-        "decision": _text(form, "decision", 10),
-        "comment": _text(form, "comment", 5000),
-        "revision": _text(form, "revision", 10),
+        "stage": text_of(form, "stage", 60),
+        "decision": text_of(form, "decision", 10),
+        "comment": text_of(form, "comment", 5000),
+        "revision": text_of(form, "revision", 10),
     }
     errors: dict[str, str] = {}
     if values["decision"] not in NAMES["decision"]:
@@ -263,7 +264,7 @@ def sign_approval(
         password=password,
         revision=int(values["revision"]),
     )
-    back = _text(form, "next", 500)
+    back = text_of(form, "next", 500)
     target = safe_next(back) if back else f"/committee?done=signed#uc-{use_case_id}"
 
     def create() -> str:
@@ -271,7 +272,7 @@ def sign_approval(
         return target
 
     try:
-        once.once(runtime.database, _text(form, once.FIELD, 64), principal.user_id, create)
+        once.once(runtime.database, text_of(form, once.FIELD, 64), principal.user_id, create)
     except once.AlreadySubmittedError as repeated:
         return RedirectResponse(repeated.location, 303)
     except GouvernailError as error:
@@ -331,7 +332,7 @@ def approve_minutes(
     meeting_id: int, request: Request, principal: MinutesApprover, runtime: Rt, form: Form
 ) -> Response:
     """Approve the minutes: a voting member's electronic signature of the revision read."""
-    version = _text(form, "version", 10)
+    version = text_of(form, "version", 10)
     password = _password(form)
     errors: dict[str, str] = {}
     if not version.isdigit() or int(version) < 1:
@@ -348,13 +349,13 @@ def approve_minutes(
             meeting_id,
             version=int(version),
             password=password,
-            reason=_text(form, "reason", 2000),
+            reason=text_of(form, "reason", 2000),
             request_id=request_id(request),
         )
         return target
 
     try:
-        once.once(runtime.database, _text(form, once.FIELD, 64), principal.user_id, create)
+        once.once(runtime.database, text_of(form, once.FIELD, 64), principal.user_id, create)
     except once.AlreadySubmittedError as repeated:
         return RedirectResponse(repeated.location, 303)
     except GouvernailError as error:

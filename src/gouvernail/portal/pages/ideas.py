@@ -16,9 +16,9 @@ from gouvernail.api.deps import Rt, audit_context
 from gouvernail.errors import GouvernailError
 from gouvernail.identity.principal import Principal
 from gouvernail.portal import once
+from gouvernail.portal.forms import text_of
 from gouvernail.portal.guards import Form, PageRequire, PortalRoute
 from gouvernail.portal.i18n import _
-from gouvernail.portal.pages.access import _text
 from gouvernail.portal.templating import render
 from gouvernail.registry.qualification import (
     AutomationAnswers,
@@ -60,12 +60,12 @@ YES_NO = (
 def _values(form: FormData) -> dict[str, str]:
     """What the user typed, kept to re-display the form."""
     names = (*TEXTS, *CHOICES, *YES_NO, "priority_objective", "stakeholders")
-    kept = {name: _text(form, name, 20_000) for name in names}
+    kept = {name: text_of(form, name, 20_000) for name in names}
     kept.update(
-        expected_value=_text(form, "expected_value", 2),
-        skills_available=_text(form, "skills_available", 2),
-        duplicate_justification=_text(form, "duplicate_justification", 5_000),
-        ai_justification=_text(form, "ai_justification", 2_000),
+        expected_value=text_of(form, "expected_value", 2),
+        skills_available=text_of(form, "skills_available", 2),
+        duplicate_justification=text_of(form, "duplicate_justification", 5_000),
+        ai_justification=text_of(form, "ai_justification", 2_000),
     )
     return kept
 
@@ -151,7 +151,7 @@ def _form_page(
             "questions": questions(),
             "team_options": [("", "—")]
             + [(team.slug, team.name) for team in runtime.directory.list_teams()],
-            "form_id": _text(request.query_params, "form_id", 64) or once.new_form_id(),
+            "form_id": text_of(request.query_params, "form_id", 64) or once.new_form_id(),
         },
         principal=principal,
         status=status,
@@ -169,8 +169,8 @@ def new_idea(request: Request, principal: Submitter, runtime: Rt) -> HTMLRespons
         duplicate_justification="",
         ai_justification="",
         sourcing="strategic",
-        title=_text(request.query_params, "title", 200),
-        description=_text(request.query_params, "description", 20_000),
+        title=text_of(request.query_params, "title", 200),
+        description=text_of(request.query_params, "description", 20_000),
     )
     return _form_page(request, runtime, principal, values)
 
@@ -178,7 +178,7 @@ def new_idea(request: Request, principal: Submitter, runtime: Rt) -> HTMLRespons
 @router.post("/ideas/similar")
 def similar(request: Request, principal: Submitter, runtime: Rt, form: Form) -> HTMLResponse:
     """The suggestions while typing (htmx swaps this fragment into the form)."""
-    title, description = _text(form, "title", 200), _text(form, "description", 20_000)
+    title, description = text_of(form, "title", 200), text_of(form, "description", 20_000)
     found = (
         runtime.use_cases.duplicates.suggest(title, description)
         if len(title) + len(description) >= 8
@@ -192,7 +192,7 @@ def verdict(request: Request, principal: Submitter, form: Form) -> HTMLResponse:
     """The AI-versus-automation verdict as the questions are answered (htmx fragment)."""
     answers = AutomationAnswers.model_validate(
         {name: form.get(name) == "yes" for name in YES_NO[3:]}
-        | {"ai_justification": _text(form, "ai_justification", 2_000)}
+        | {"ai_justification": text_of(form, "ai_justification", 2_000)}
     )
     return render(
         request,
@@ -225,7 +225,7 @@ def submit(request: Request, principal: Submitter, runtime: Rt, form: Form) -> R
 
     try:
         location = once.once(
-            runtime.database, _text(form, once.FIELD, 64), principal.user_id, create
+            runtime.database, text_of(form, once.FIELD, 64), principal.user_id, create
         )
     except once.AlreadySubmittedError as repeated:
         return RedirectResponse(repeated.location, 303)
@@ -270,7 +270,7 @@ def join(
     use_case_id: int, request: Request, principal: Submitter, runtime: Rt, form: Form
 ) -> Response:
     """Join an existing use case instead of submitting a duplicate."""
-    reason = _text(form, "reason", 2_000) or _("joined from the idea form instead of a duplicate")
+    reason = text_of(form, "reason", 2_000) or _("joined from the idea form instead of a duplicate")
     runtime.curation.add_member(
         audit_context(request, principal), use_case_id, principal.user_id, reason=reason
     )

@@ -14,9 +14,9 @@ from gouvernail.errors import GouvernailError
 from gouvernail.gateway.sla import report
 from gouvernail.identity.principal import Principal
 from gouvernail.inventory.values import ModelStatus
+from gouvernail.portal.forms import text_of
 from gouvernail.portal.guards import Form, PageRequire, PortalRoute
 from gouvernail.portal.i18n import _
-from gouvernail.portal.pages.access import _text
 from gouvernail.portal.templating import render
 from gouvernail.registry import history
 from gouvernail.runtime import Runtime
@@ -85,9 +85,9 @@ def model_page(name: str, request: Request, principal: Reader, runtime: Rt) -> H
 def change_status(
     name: str, request: Request, principal: Decider, runtime: Rt, form: Form
 ) -> Response:
-    target = _text(form, "status", 20)
-    reason = _text(form, "reason", 2000)
-    version = _text(form, "version", 10)
+    target = text_of(form, "status", 20)
+    reason = text_of(form, "reason", 2000)
+    version = text_of(form, "version", 10)
     errors: dict[str, str] = {}
     if target not in {s.value for s in ModelStatus}:
         errors[f"status-{name}"] = _("Choose a status.")

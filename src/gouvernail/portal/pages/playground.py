@@ -25,9 +25,9 @@ from gouvernail.gateway.call import Call
 from gouvernail.gateway.errors import GatewayError
 from gouvernail.identity.principal import Principal
 from gouvernail.inventory.values import Capability, ModelStatus
+from gouvernail.portal.forms import text_of
 from gouvernail.portal.guards import Form, PageRequire, PortalRoute
 from gouvernail.portal.i18n import _
-from gouvernail.portal.pages.access import _text
 from gouvernail.portal.templating import render
 from gouvernail.registry.models import UseCase
 from gouvernail.registry.prompts import MAX_PROMPT, PromptIn
@@ -137,12 +137,12 @@ def open_sandbox(request: Request, principal: Prototyper, runtime: Rt, form: For
 def save_prompt(request: Request, principal: Prototyper, runtime: Rt, form: Form) -> Response:
     """Save the system prompt as a new version of the sandbox's prompt."""
     sandbox = sandbox_of(runtime, principal.user_id)
-    system = _text(form, "system", MAX_PROMPT + 1)
-    turns = _conversation(_text(form, "conversation", 400_000))
+    system = text_of(form, "system", MAX_PROMPT + 1)
+    turns = _conversation(text_of(form, "conversation", 400_000))
     if sandbox is None:
         return RedirectResponse("/playground", 303)
     try:
-        body = PromptIn(name="system", text=system, note=_text(form, "note", 500))
+        body = PromptIn(name="system", text=system, note=text_of(form, "note", 500))
     except ValidationError:
         errors = {"system": _("Write a system prompt (at most 20,000 characters) to save it.")}
         return _page(
@@ -159,10 +159,10 @@ def save_prompt(request: Request, principal: Prototyper, runtime: Rt, form: Form
 async def chat(request: Request, principal: Prototyper, runtime: Rt, form: Form) -> Response:
     """Send the message through the gateway, on the sandbox use case, as the signed-in user."""
     sandbox = await asyncio.to_thread(sandbox_of, runtime, principal.user_id)
-    system = _text(form, "system", MAX_PROMPT)
-    message = _text(form, "message", MAX_MESSAGE + 1)
-    model = _text(form, "model", 64)
-    turns = _conversation(_text(form, "conversation", 400_000))
+    system = text_of(form, "system", MAX_PROMPT)
+    message = text_of(form, "message", MAX_MESSAGE + 1)
+    model = text_of(form, "model", 64)
+    turns = _conversation(text_of(form, "conversation", 400_000))
     errors: dict[str, str] = {}
     if sandbox is None:
         return RedirectResponse("/playground", 303)

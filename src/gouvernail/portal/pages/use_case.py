@@ -15,10 +15,10 @@ from gouvernail.errors import GouvernailError
 from gouvernail.gateway.governance import SwitchIn
 from gouvernail.gateway.models import SwitchScope
 from gouvernail.identity.principal import Principal
+from gouvernail.portal.forms import text_of
 from gouvernail.portal.guards import Form, PageRequire, PortalRoute
 from gouvernail.portal.i18n import _
 from gouvernail.portal.navigation import N_
-from gouvernail.portal.pages.access import _text
 from gouvernail.portal.pages.use_case_tabs import TABS, tab_named
 from gouvernail.portal.templating import render
 from gouvernail.registry.schemas import ApprovalIn
@@ -98,11 +98,11 @@ def sign_approval(
     """Approve or reject the next stage: the same electronic signature as
     ``POST /api/v1/use-cases/{id}/approvals`` (password, bound to the revision reviewed)."""
     values = {
-        "stage": _text(form, "stage", 100),
-        "decision": _text(form, "decision", 10),
-        "comment": _text(form, "comment", 5000),
+        "stage": text_of(form, "stage", 100),
+        "decision": text_of(form, "decision", 10),
+        "comment": text_of(form, "comment", 5000),
     }
-    revision = _text(form, "revision", 10)
+    revision = text_of(form, "revision", 10)
     password = form.get("password")
     errors: dict[str, str] = {}
     if not values["stage"]:
@@ -158,9 +158,9 @@ def flip_kill_switch(
 ) -> Response:
     """Switch AI off (or back on) for this use case, confirmed and with a reason: the gateway
     refuses its calls with the reason and the fallback procedure; the service audits it."""
-    wanted = _text(form, "engaged", 5)
+    wanted = text_of(form, "engaged", 5)
     engage = wanted == "yes"
-    values = {"reason": _text(form, "reason", 2000)}
+    values = {"reason": text_of(form, "reason", 2000)}
     errors: dict[str, str] = {}
     if wanted not in ("yes", "no"):
         errors["__all__"] = _("The form is incomplete: reload the page.")

@@ -75,10 +75,15 @@ def accessibility_problems(page: Page) -> list[dict[str, Any]]:
     ]
 
 
+def photograph(page: Page, name: str, lang: str) -> None:
+    """A full-page screenshot, kept as a test artefact."""
+    target = SCREENSHOTS / lang / f"{name}.png"
+    target.parent.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(target), full_page=True)
+
+
 def check_page(page: Page, name: str, lang: str) -> None:
     """No serious or critical accessibility finding; a full-page screenshot saved."""
     problems = accessibility_problems(page)
     assert not problems, f"{name} ({lang}): {problems}"
-    target = SCREENSHOTS / lang / f"{name}.png"
-    target.parent.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(target), full_page=True)
+    photograph(page, name, lang)

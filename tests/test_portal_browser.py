@@ -15,7 +15,14 @@ import pytest
 from openai import APIStatusError, OpenAI
 from playwright.sync_api import Browser, Page, expect, sync_playwright
 from sqlalchemy import select
-from tests.browser_helpers import AXE, CHROMIUM, CHROMIUM_ARGS, check_page, served
+from tests.browser_helpers import (
+    AXE,
+    CHROMIUM,
+    CHROMIUM_ARGS,
+    check_page,
+    photograph,
+    served,
+)
 from tests.conftest import IN_CI, PASSWORD
 from tests.gateway_helpers import install_gateway, transport_for
 from tests.test_portal_committee import awaiting_committee, make_board
@@ -302,3 +309,62 @@ def test_every_main_page_is_accessible_and_photographed(
         assert response.status == 200, f"{path}: {response.status}"
         assert page.locator("html").get_attribute("lang") == lang
         check_page(page, name, lang)
+
+
+# --- without JavaScript, and with the keyboard only ------------------------------------------
+
+
+def test_an_idea_is_submitted_without_javascript_and_a_duplicate_justified(
+    browser: Browser, live: str, rt: Runtime, ctx: AuditContext, make_user: Callable[..., int]
+) -> None:
+    owner = make_user("olga")
+    rt.use_cases.submit(
+        ctx,
+        owner,
+        UseCaseIn(
+            title="Pharmacovigilance case intake summariser",
+            description="Summarise adverse event reports received by e-mail.",
+        ),
+    )
+    make_user("nina")
+    context = browser.new_context(base_url=live, locale="fr-FR", java_script_enabled=False)
+    context.set_default_timeout(15_000)
+    try:
+        page = context.new_page()
+        sign_in(page, "nina")
+        page.goto("/ideas/new")
+        page.locator("#f-title").fill("Résumé des cas de pharmacovigilance")
+        page.locator("#f-description").fill(
+            "Summarise pharmacovigilance adverse event reports for the safety team."
+        )
+        page.locator("input[name=tied_to_priority_objective][value=no]").check()
+        page.locator("input[name=benefit_measurable][value=no]").check()
+        page.locator("input[name=benefit_validated_by_stakeholders][value=no]").check()
+        page.locator("#f-expected_value").select_option("3")
+        page.locator("#f-skills_available").select_option("2")
+        page.get_by_role("button", name="Soumettre l'idée").click()
+        expect(page.locator("#suggestions")).to_contain_text(
+            "Pharmacovigilance case intake summariser"
+        )  # the server answered with the similar use cases: no script needed
+        photograph(page, "submit-idea-duplicate-no-js", "fr")  # axe needs scripts: not here
+        page.locator("#f-duplicate_justification").fill(
+            "Le nôtre traite la littérature scientifique, pas les courriels."
+        )
+        page.get_by_role("button", name="Soumettre l'idée").click()
+        expect(page.locator("main h1")).to_have_text("Idée enregistrée")
+    finally:
+        context.close()
+    assert len(rt.use_cases.memberships(rt.directory.by_username("nina").id)) == 1
+
+
+def test_the_keyboard_reaches_the_content_first(
+    open_page: Callable[[str], Page], make_user: Callable[..., int]
+) -> None:
+    make_user("kim")
+    page = open_page("en")
+    sign_in(page, "kim")
+    page.keyboard.press("Tab")
+    skip = page.locator(":focus")
+    expect(skip).to_have_text("Skip to content")
+    page.keyboard.press("Enter")
+    expect(page.locator(":focus")).to_have_attribute("id", "main")

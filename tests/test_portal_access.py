@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
+from typing import Any
 
 from fastapi.testclient import TestClient
 from tests.conftest import PASSWORD
-from tests.portal_helpers import csrf_of, post, sign_in
+from tests.gateway_helpers import sdk
+from tests.portal_helpers import csrf_of, form_id_of, post, sign_in
 
 from gouvernail.runtime import Runtime
 
@@ -87,3 +90,46 @@ def test_accept_the_charter_and_create_then_revoke_a_key(
     assert ok.status_code == 303
     assert rt.charters.acceptance_status(user_id).state == "accepted"
     assert "Charter accepted and signed." in client.get(ok.headers["location"]).text
+
+
+def test_create_use_and_revoke_a_key_and_see_my_usage(gw: TestClient, world: Any) -> None:
+    token = sign_in(gw, "alice")
+    page = gw.get("/me")
+    assert "You may use AI through the gateway." in page.text
+    form_id = form_id_of(page.text)
+    drafting = str(world.use_cases["drafting"])
+    unnamed = post(gw, "/me/keys", token, name="", use_case_id=drafting, form_id=form_id)
+    assert unnamed.status_code == 422
+    assert 'id="e-name"' in unnamed.text
+    created = post(gw, "/me/keys", token, name="notebook", use_case_id=drafting, form_id=form_id)
+    assert created.status_code == 201
+    secret = re.search(r'id="new-key-secret">([^<]+)<', created.text)
+    assert secret is not None
+    again = post(gw, "/me/keys", token, name="notebook", use_case_id=drafting, form_id=form_id)
+    assert again.status_code == 303  # the same form again: no second key
+    assert len(world.rt.keys.list(user_id=world.users["alice"])) == 1
+    gw.cookies.clear()
+    sdk(gw, secret.group(1)).chat.completions.create(
+        model="gpt-eu", messages=[{"role": "user", "content": "Bonjour"}]
+    )
+    token = sign_in(gw, "alice")
+    mine = gw.get("/me").text
+    assert re.search(r'<div class="figure">1</div>\s*calls', mine)
+    key_id = world.rt.keys.list(user_id=world.users["alice"])[0].id
+    assert post(gw, f"/me/keys/{key_id}/revoke", token).status_code == 303
+    assert world.rt.keys.get(key_id).revoked_at is not None
+    gw.cookies.clear()
+    refused = gw.post(
+        "/v1/chat/completions",
+        json={"model": "gpt-eu", "messages": [{"role": "user", "content": "Bonjour"}]},
+        headers={"Authorization": f"Bearer {secret.group(1)}"},
+    )
+    assert refused.status_code == 401
+
+
+def test_someone_else_s_key_cannot_be_revoked(gw: TestClient, world: Any) -> None:
+    world.key("bob", "drafting")
+    bob_key = world.rt.keys.list(user_id=world.users["bob"])[0].id
+    token = sign_in(gw, "alice")
+    assert post(gw, f"/me/keys/{bob_key}/revoke", token).status_code == 403
+    assert world.rt.keys.get(bob_key).revoked_at is None

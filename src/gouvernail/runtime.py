@@ -73,6 +73,15 @@ class Runtime:
     risks: Risks
     aiact: AiActClassifier
 
+    def __post_init__(self) -> None:
+        self.keys.on_revoke.append(self.gateway_changed)
+
+    def gateway_changed(self) -> None:
+        """Something the gateway caches changed here: this replica sees it at once (the others
+        within ``gateway.admission_cache_seconds``)."""
+        if "gateway" in self.__dict__:
+            self.gateway.forget()
+
     @classmethod
     def build(cls, settings: Settings) -> Runtime:
         database = Database(settings.effective_database_url)
@@ -207,15 +216,11 @@ class Runtime:
         """Kill switches, per-use-case gateway settings, limits, sandboxes."""
         from gouvernail.gateway.governance import Governance
 
-        def changed() -> None:
-            if "gateway" in self.__dict__:
-                self.gateway.forget()
-
         return Governance(
             self.trail,
             self.settings.gateway,
             charter=self.charters.rules_in_force,
-            on_change=changed,
+            on_change=self.gateway_changed,
         )
 
     async def aclose(self) -> None:

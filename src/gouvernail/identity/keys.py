@@ -7,6 +7,7 @@ refusal, with a code and a message saying how to fix it, inside the unit of work
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import timedelta
 from typing import Protocol
 
@@ -72,6 +73,8 @@ class ApiKeys:
         self.default_days = default_days
         self.gate = gate
         self.use_case_gate = use_case_gate
+        self.on_revoke: list[Callable[[], None]] = []
+        """Called after a revocation (the runtime makes its gateway forget cached keys)."""
 
     def create(
         self,
@@ -210,4 +213,7 @@ class ApiKeys:
             )
             return ApiKeyView.of(key)
 
-        return self.trail.run(ctx, work)
+        revoked = self.trail.run(ctx, work)
+        for listener in self.on_revoke:
+            listener()
+        return revoked

@@ -8,6 +8,7 @@ discovery, token and JWKS endpoints itself, through Authlib.
 from __future__ import annotations
 
 import json
+import re
 import socket
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -453,3 +454,16 @@ def test_reauthentication_is_bound_to_the_session_that_asked(app: Served) -> Non
     response = app.browser.get(callback)
     assert response.status_code == 401
     assert error_of(response)["code"] == "reauth_mismatch"
+
+
+def test_the_portal_signs_in_through_single_sign_on(app: Served) -> None:
+    page = app.browser.get(app.url + "/sign-in?next=/me")
+    assert page.status_code == 200
+    link = re.search(r'href="(/auth/oidc/login\?next=[^"]+)"', page.text)
+    assert link is not None, "the sign-in page offers single sign-on"
+    response = app.sign_on(link.group(1).replace("&amp;", "&"))
+    assert response.status_code == 303
+    assert response.headers["location"] == "/me"
+    me = app.browser.get(app.url + "/me")
+    assert me.status_code == 200
+    assert "Alice Martin" in me.text

@@ -2,13 +2,19 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import pytest
+from fastapi import FastAPI
+from fastapi.dependencies.models import Dependant
 from fastapi.routing import APIRoute
 from fastapi.testclient import TestClient
 
 from gouvernail.api.deps import Require, authenticated, public
+from gouvernail.api.gateway import gateway_key
 from gouvernail.app import create_app
-from gouvernail.portal.guards import PageRequire, anyone, signed_in
+from gouvernail.portal.csrf import checked_form
+from gouvernail.portal.guards import PageRequire, PortalRoute, anyone, signed_in
 from gouvernail.settings import Settings
 
 
@@ -44,14 +50,42 @@ def test_errors_have_one_shape(client: TestClient) -> None:
     assert huge.json()["error"]["field"] == "username"
 
 
+@dataclass(frozen=True)
+class Declared:
+    """A route as the application serves it: its path, methods, class, and its dependencies
+    including those of the routers it was included through."""
+
+    path: str
+    methods: set[str]
+    route: APIRoute
+    dependant: Dependant
+
+
+def served_routes(app: FastAPI) -> list[Declared]:
+    """Every API route of ``app`` (FastAPI keeps included routers as entries of their own)."""
+    found = []
+    for entry in app.routes:
+        if isinstance(entry, APIRoute):
+            found.append(Declared(entry.path, set(entry.methods), entry, entry.dependant))
+        elif hasattr(entry, "effective_route_contexts"):
+            for context in entry.effective_route_contexts():
+                route = context.original_route
+                if isinstance(route, APIRoute):
+                    found.append(
+                        Declared(context.path, set(context.methods), route, context.dependant)
+                    )
+    return found
+
+
 def test_every_route_declares_who_may_call_it(settings: Settings) -> None:
     app = create_app(settings)
-    for route in app.routes:
-        if not isinstance(route, APIRoute):
-            continue
+    routes = served_routes(app)
+    assert len(routes) > 200  # the listing sees the included routers' routes
+    for route in routes:
         calls = {dep.call for dep in route.dependant.dependencies}
         declared = (
             public in calls
+            or (gateway_key in calls and route.path.startswith("/v1/"))
             or authenticated in calls
             or anyone in calls
             or signed_in in calls
@@ -77,3 +111,27 @@ def test_prod_refuses_default_secrets(tmp_path: object) -> None:
 def test_settings_mask_secrets() -> None:
     shown = Settings(secret_key="x" * 40).masked()
     assert "x" * 40 not in str(shown)
+
+
+def test_every_portal_form_checks_its_csrf_token(settings: Settings) -> None:
+    app = create_app(settings)
+    posts = [
+        route
+        for route in served_routes(app)
+        if isinstance(route.route, PortalRoute) and "POST" in route.methods
+    ]
+    assert len(posts) > 20
+    for route in posts:
+        calls = {dep.call for dep in route.dependant.dependencies}
+        assert checked_form in calls, f"POST {route.path} takes no CSRF-checked form"
+    app.state.runtime.close()
+
+
+def test_markdown_in_pages_never_runs_html(client: TestClient) -> None:
+    env = client.app.state.pages.env  # type: ignore[attr-defined]
+    rendered = env.from_string("{{ text | markdown }}").render(
+        text="# Title\n<script>alert(1)</script> [x](javascript:alert(1))"
+    )
+    assert "<script>" not in rendered
+    assert 'href="javascript:' not in rendered
+    assert "<h3>Title</h3>" in rendered  # headings start under the page's own

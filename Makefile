@@ -43,7 +43,7 @@ messages: $(STAMP)  # the portal's messages: extract, then merge into each catal
 	cd src/gouvernail/portal && ../../../$(BIN)/pybabel extract -F babel.cfg -k N_ -k _ \
 	  --no-location --sort-output --omit-header -o locales/messages.pot . \
 	  && ../../../$(BIN)/pybabel update -i locales/messages.pot -d locales -D messages \
-	  --no-fuzzy-matching --omit-header --ignore-obsolete
+	  --no-fuzzy-matching --ignore-obsolete
 
 clean:
 	rm -rf $(VENV) var node_modules $(VENDOR) .coverage .pytest_cache .mypy_cache .ruff_cache

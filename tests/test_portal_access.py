@@ -133,3 +133,12 @@ def test_someone_else_s_key_cannot_be_revoked(gw: TestClient, world: Any) -> Non
     token = sign_in(gw, "alice")
     assert post(gw, f"/me/keys/{bob_key}/revoke", token).status_code == 403
     assert world.rt.keys.get(bob_key).revoked_at is None
+
+
+def test_an_unknown_page_is_a_page_and_an_unknown_api_route_json(client: TestClient) -> None:
+    page = client.get("/no-such-page", headers={"Accept": "text/html", "Accept-Language": "fr"})
+    assert page.status_code == 404
+    assert "Page introuvable" in page.text
+    api = client.get("/api/v1/no-such-route", headers={"Accept": "text/html"})
+    assert api.status_code == 404
+    assert api.json()["error"]["code"] == "not_found"

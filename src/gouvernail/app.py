@@ -12,8 +12,9 @@ from typing import Any
 
 import structlog
 from fastapi import FastAPI, Request
+from fastapi.concurrency import run_in_threadpool
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.middleware.sessions import SessionMiddleware
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -139,8 +140,14 @@ def _install_error_handlers(app: FastAPI) -> None:
         return JSONResponse(error_body("invalid_input", message, field), 422)
 
     @app.exception_handler(StarletteHTTPException)
-    async def http_error(_: Request, error: StarletteHTTPException) -> JSONResponse:
+    async def http_error(request: Request, error: StarletteHTTPException) -> Response:
         code = {404: "not_found", 405: "method_not_allowed"}.get(error.status_code, "http_error")
+        if portal.wants_page(request):  # a person's browser on a page address
+            return await run_in_threadpool(
+                portal.error_page,
+                request,
+                GouvernailError(str(error.detail), code=code, status=error.status_code),
+            )
         return JSONResponse(
             error_body(code, str(error.detail)),
             error.status_code,

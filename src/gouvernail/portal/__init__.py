@@ -8,6 +8,7 @@ from importlib import resources
 from fastapi import FastAPI
 from starlette.staticfiles import StaticFiles
 
+from gouvernail.portal.guards import error_page, wants_page
 from gouvernail.portal.pages import (
     access,
     admin,
@@ -45,7 +46,7 @@ ROUTERS = (
     observatory.router,
 )
 
-__all__ = ["install"]
+__all__ = ["error_page", "install", "wants_page"]
 
 
 def install(app: FastAPI) -> None:

@@ -21,6 +21,7 @@ from gouvernail.errors import GouvernailError
 from gouvernail.identity.principal import Principal
 from gouvernail.portal import csrf, i18n
 from gouvernail.portal.i18n import _
+from gouvernail.portal.navigation import N_
 from gouvernail.portal.templating import render
 
 log = structlog.get_logger(__name__)
@@ -68,14 +69,14 @@ class PageRequire:
 Form = Annotated[FormData, Depends(csrf.checked_form)]
 
 TITLES = {
-    400: "The request cannot be processed",
-    401: "Sign in first",
-    403: "Access refused",
-    404: "Page not found",
-    409: "This conflicts with the current state",
-    413: "Too large",
-    422: "Some input is not valid",
-    429: "Too many attempts",
+    400: N_("The request cannot be processed"),
+    401: N_("Sign in first"),
+    403: N_("Access refused"),
+    404: N_("Page not found"),
+    409: N_("This conflicts with the current state"),
+    413: N_("Too large"),
+    422: N_("Some input is not valid"),
+    429: N_("Too many attempts"),
 }
 
 
@@ -87,12 +88,22 @@ def _language(request: Request) -> None:
     )
 
 
+def wants_page(request: Request) -> bool:
+    """A browser asking for a page (not the API, not a model call, not a static file)."""
+    path = request.url.path
+    if path.startswith(("/api/", "/v1/", "/static/")) or path in ("/openapi.json", "/docs"):
+        return False
+    return "text/html" in request.headers.get("accept", "")
+
+
 def error_page(request: Request, error: GouvernailError) -> Response:
+    """The error as a page, in the request's language."""
+    _language(request)
     principal = getattr(request.state, "principal", None)
     return render(
         request,
         "error.html",
-        {"title": _(TITLES.get(error.status, "Something went wrong")), "error": error},
+        {"title": _(TITLES.get(error.status, N_("Something went wrong"))), "error": error},
         principal=principal,
         status=error.status,
     )

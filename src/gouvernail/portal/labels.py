@@ -72,7 +72,62 @@ LABELS: dict[str, dict[str, str]] = {
         "suspended": N_("suspended"),
         "retired": N_("retired"),
     },
+    "role": {
+        "use_case_owner": N_("use case owner"),
+        "data_owner": N_("data owner"),
+        "ai_referent": N_("AI referent"),
+        "security_referent": N_("security referent"),
+        "committee_member": N_("committee member"),
+        "auditor": N_("auditor"),
+        "admin": N_("administrator"),
+    },
+    "job_level": {"executive": N_("executive"), "manager": N_("manager"), "staff": N_("staff")},
+    "team_kind": {
+        "business_unit": N_("business unit"),
+        "department": N_("department"),
+        "team": N_("team"),
+    },
+    "charter_status": {
+        "draft": N_("draft"),
+        "scheduled": N_("scheduled"),
+        "active": N_("in force"),
+        "superseded": N_("superseded"),
+        "withdrawn": N_("withdrawn"),
+    },
+    "rollout": {"accepted": N_("accepted"), "pending": N_("pending"), "overdue": N_("overdue")},
+    "meaning": {
+        "authored": N_("authored"),
+        "reviewed": N_("reviewed"),
+        "approved": N_("approved"),
+        "rejected": N_("rejected"),
+        "accepted": N_("accepted"),
+    },
+    "approval": {"approve": N_("approved"), "reject": N_("rejected")},
+    "awaiting_rule": {
+        "approval_pending": N_("Approval of the use case"),
+        "pilot_without_results": N_("Go / no-go at the end of the pilot"),
+    },
+    "meeting": {
+        "planned": N_("planned"),
+        "held": N_("held"),
+        "minutes_approved": N_("minutes approved"),
+        "cancelled": N_("cancelled"),
+    },
+    "presence": {"present": N_("present"), "excused": N_("excused"), "absent": N_("absent")},
+    "outcome": {
+        "approved": N_("approved"),
+        "rejected": N_("rejected"),
+        "deferred": N_("deferred"),
+        "information": N_("for information"),
+        "suspension_requested": N_("suspension requested"),
+    },
 }
+
+
+def labels_of(kind: str) -> dict[str, str]:
+    """Every value of the enumeration ``kind`` with its translated name, in order (for lists
+    and the options of a select)."""
+    return {value: gettext(text) for value, text in LABELS[kind].items()}
 
 
 def label(kind: str, value: str | None) -> str:

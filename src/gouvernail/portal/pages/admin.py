@@ -76,40 +76,6 @@ def status_of(error: GouvernailError) -> int:
     return 422 if error.status in (400, 404) else error.status
 
 
-NAMES: dict[str, dict[str, str]] = {
-    "role": {
-        "use_case_owner": N_("use case owner"),
-        "data_owner": N_("data owner"),
-        "ai_referent": N_("AI referent"),
-        "security_referent": N_("security referent"),
-        "committee_member": N_("committee member"),
-        "auditor": N_("auditor"),
-        "admin": N_("administrator"),
-    },
-    "level": {"executive": N_("executive"), "manager": N_("manager"), "staff": N_("staff")},
-    "team_kind": {
-        "business_unit": N_("business unit"),
-        "department": N_("department"),
-        "team": N_("team"),
-    },
-    "charter_status": {
-        "draft": N_("draft"),
-        "scheduled": N_("scheduled"),
-        "active": N_("in force"),
-        "superseded": N_("superseded"),
-        "withdrawn": N_("withdrawn"),
-    },
-    "rollout": {"accepted": N_("accepted"), "pending": N_("pending"), "overdue": N_("overdue")},
-    "meaning": {
-        "authored": N_("authored"),
-        "reviewed": N_("reviewed"),
-        "approved": N_("approved"),
-        "rejected": N_("rejected"),
-        "accepted": N_("accepted"),
-    },
-}
-
-
 def team_tree(teams: Iterable[TeamView]) -> list[tuple[TeamView, int]]:
     """Teams in tree order (each parent before its children), with their depth."""
     listed = list(teams)
@@ -139,11 +105,6 @@ def team_options(teams: Iterable[TeamView], empty: str = "—") -> list[tuple[st
         (team.slug, "\u00a0\u00a0" * depth + f"{team.name} ({team.slug})")
         for team, depth in team_tree(teams)
     ]
-
-
-def names(kind: str) -> dict[str, str]:
-    """The translated names of an enumeration's values, in order (for lists and options)."""
-    return {value: _(text) for value, text in NAMES[kind].items()}
 
 
 def render_admin(

@@ -23,12 +23,12 @@ from gouvernail.portal import i18n, once
 from gouvernail.portal.forms import text_of
 from gouvernail.portal.guards import Form, PageRequire
 from gouvernail.portal.i18n import _
+from gouvernail.portal.labels import labels_of
 from gouvernail.portal.navigation import N_
 from gouvernail.portal.pages.admin import (
     allowed,
     area_router,
     field_errors,
-    names,
     render_admin,
     status_of,
     team_options,
@@ -97,7 +97,7 @@ def versions(request: Request, principal: Reader, runtime: Rt) -> HTMLResponse:
             "versions": list(reversed(runtime.charters.list())),
             "active": active,
             "rollout": rollout,
-            "statuses": names("charter_status"),
+            "statuses": labels_of("charter_status"),
         },
         principal=principal,
     )
@@ -235,8 +235,8 @@ def _version_page(
             "rules_text": rules,
             "values": values or {"title": version.title, "body": version.body, "rules": rules},
             "errors": errors or {},
-            "statuses": names("charter_status"),
-            "meanings": {m: names("meaning")[m] for m in SIGN_MEANINGS},
+            "statuses": labels_of("charter_status"),
+            "meanings": {m: labels_of("meaning")[m] for m in SIGN_MEANINGS},
             "enacted": version.status in ENACTED,
             "max_grace": MAX_GRACE_DAYS,
             "notice": notice,
@@ -416,8 +416,8 @@ def rollout(
             "report": report,
             "charter_id": charter_id,
             "teams": team_options(runtime.directory.list_teams(), _("every team")),
-            "states": names("rollout"),
-            "statuses": names("charter_status"),
+            "states": labels_of("rollout"),
+            "statuses": labels_of("charter_status"),
             "filters": {"team": team or "", "state": state or ""},
         },
         principal=principal,

@@ -19,11 +19,11 @@ from gouvernail.portal import once
 from gouvernail.portal.forms import text_of
 from gouvernail.portal.guards import Form, PageRequire
 from gouvernail.portal.i18n import _
+from gouvernail.portal.labels import labels_of
 from gouvernail.portal.navigation import N_
 from gouvernail.portal.pages.admin import (
     area_router,
     field_errors,
-    names,
     render_admin,
     status_of,
     team_options,
@@ -69,7 +69,7 @@ def _teams_page(
             "title": _("Teams"),
             "tree": team_tree(teams),
             "members": members,
-            "kinds": names("team_kind"),
+            "kinds": labels_of("team_kind"),
             "parents": team_options(teams, _("none (top level)")),
             "values": values or {"slug": "", "name": "", "kind": "department", "parent": ""},
             "errors": errors or {},
@@ -158,7 +158,7 @@ def referents(request: Request, principal: ReferentReader, runtime: Rt) -> HTMLR
                 (team, depth, runtime.committee.referents.of_team(team.slug))
                 for team, depth in tree
             ],
-            "kinds": {kind: names("role")[kind] for kind in KINDS},
+            "kinds": {kind: labels_of("role")[kind] for kind in KINDS},
         },
         principal=principal,
     )
@@ -166,7 +166,7 @@ def referents(request: Request, principal: ReferentReader, runtime: Rt) -> HTMLR
 
 def _candidates(runtime: Runtime) -> list[tuple[str, str]]:
     """Active users who hold at least one referent role (the service checks the exact one)."""
-    roles = names("role")
+    roles = labels_of("role")
     return [("", "—")] + [
         (
             user.username,
@@ -198,7 +198,7 @@ def _team_referents_page(
         {
             "title": _("Referents of %(team)s", team=view.team_name),
             "view": view,
-            "kinds": {kind: names("role")[kind] for kind in KINDS},
+            "kinds": {kind: labels_of("role")[kind] for kind in KINDS},
             "candidates": _candidates(runtime),
             "values": values or {"kind": KINDS[0], "username": "", "reason": ""},
             "errors": errors or {},

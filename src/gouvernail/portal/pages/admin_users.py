@@ -21,12 +21,12 @@ from gouvernail.portal import once
 from gouvernail.portal.forms import text_of
 from gouvernail.portal.guards import Form, PageRequire
 from gouvernail.portal.i18n import _
+from gouvernail.portal.labels import labels_of
 from gouvernail.portal.navigation import N_
 from gouvernail.portal.pages.admin import (
     Administrator,
     area_router,
     field_errors,
-    names,
     render_admin,
     status_of,
     team_options,
@@ -110,7 +110,7 @@ def users(request: Request, principal: Administrator, runtime: Rt) -> HTMLRespon
             "filters": filters,
             "teams": team_options(teams, _("every team")),
             "team_names": {team.slug: team.name for team in teams},
-            "roles": names("role"),
+            "roles": labels_of("role"),
             "states": {
                 "active": _("active"),
                 "inactive": _("deactivated"),
@@ -148,9 +148,9 @@ def check_profile(runtime: Runtime, values: dict[str, Any]) -> dict[str, str]:
         errors["email"] = _("Enter an e-mail address such as name@example.com.")
     if values["team"] and values["team"] not in {t.slug for t in runtime.directory.list_teams()}:
         errors["team"] = _("Choose a team from the list.")
-    if values["level"] and values["level"] not in names("level"):
+    if values["level"] and values["level"] not in labels_of("job_level"):
         errors["level"] = _("Choose a level from the list.")
-    if set(values["roles"]) - set(names("role")):
+    if set(values["roles"]) - set(labels_of("role")):
         errors["roles"] = _("Choose roles from the list.")
     return errors
 
@@ -173,8 +173,8 @@ def _new_user_page(
             "values": values,
             "errors": errors or {},
             "teams": team_options(runtime.directory.list_teams()),
-            "roles": names("role"),
-            "levels": names("level"),
+            "roles": labels_of("role"),
+            "levels": labels_of("job_level"),
             "form_id": form_id,
         },
         principal=principal,
@@ -301,8 +301,8 @@ def user_page(
             "values": values or _values_of(account),
             "errors": errors or {},
             "teams": team_options(runtime.directory.list_teams()),
-            "roles": names("role"),
-            "levels": names("level"),
+            "roles": labels_of("role"),
+            "levels": labels_of("job_level"),
             "temporary": temporary,
             "form_id": once.new_form_id(),
             "notice": notice,

@@ -25,7 +25,7 @@ from gouvernail.portal import once
 from gouvernail.portal.forms import safe_next, text_of
 from gouvernail.portal.guards import Form, PageRequire, PortalRoute
 from gouvernail.portal.i18n import _
-from gouvernail.portal.navigation import N_
+from gouvernail.portal.labels import LABELS
 from gouvernail.portal.templating import render
 from gouvernail.registry.approvals import OBJECT_TYPE, ApprovalsView, StageView
 from gouvernail.registry.models import ApprovalDecision, Status, UseCase
@@ -43,37 +43,6 @@ MinutesApprover = Annotated[Principal, Depends(PageRequire("committee", "approve
 
 RECENT_DECISIONS = 20
 PASSWORD_LIMIT = 1024
-
-NAMES: dict[str, dict[str, str]] = {
-    "decision": {"approve": N_("approved"), "reject": N_("rejected")},
-    "meaning": {"approved": N_("approved"), "rejected": N_("rejected")},
-    "rule": {
-        "approval_pending": N_("Approval of the use case"),
-        "pilot_without_results": N_("Go / no-go at the end of the pilot"),
-    },
-    "meeting": {
-        "planned": N_("planned"),
-        "held": N_("held"),
-        "minutes_approved": N_("minutes approved"),
-        "cancelled": N_("cancelled"),
-    },
-    "presence": {"present": N_("present"), "excused": N_("excused"), "absent": N_("absent")},
-    "outcome": {
-        "approved": N_("approved"),
-        "rejected": N_("rejected"),
-        "deferred": N_("deferred"),
-        "information": N_("for information"),
-        "suspension_requested": N_("suspension requested"),
-    },
-}
-
-
-def name_of(kind: str, value: str | None) -> str:
-    """The translated name of a committee value (the value itself when unknown)."""
-    if not value:
-        return "—"
-    english = NAMES.get(kind, {}).get(value)
-    return _(english) if english else value
 
 
 @dataclass(frozen=True)
@@ -198,7 +167,6 @@ def _committee_page(
             "decisions": _recent_decisions(runtime),
             "failed": failed,
             "errors": failed.errors if failed else {},
-            "name_of": name_of,
             "form_id": once.new_form_id(),
             "notice": notice,
         },
@@ -224,7 +192,7 @@ def _approval_input(form: FormData) -> tuple[dict[str, str], dict[str, str]]:
         "revision": text_of(form, "revision", 10),
     }
     errors: dict[str, str] = {}
-    if values["decision"] not in NAMES["decision"]:
+    if values["decision"] not in LABELS["approval"]:
         errors["decision"] = _("Choose whether you approve or reject.")
     if not values["stage"] or not values["revision"].isdigit():
         errors["__all__"] = _("The form is incomplete: reload the page.")
@@ -308,7 +276,6 @@ def _meeting_page(
             "title": meeting.title,
             "meeting": meeting,
             "signed": _signed_current(meeting, principal),
-            "name_of": name_of,
             "errors": errors or {},
             "form_id": once.new_form_id(),
             "notice": notice,

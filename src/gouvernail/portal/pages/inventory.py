@@ -59,8 +59,9 @@ def _inventory_page(
 
 @router.get("/inventory")
 def inventory(request: Request, principal: Reader, runtime: Rt) -> HTMLResponse:
-    done = request.query_params.get("done")
-    notice = _("Status of %(model)s changed.", model=done[:100]) if done else None
+    done = request.query_params.get("done", "")
+    known = {model.name for model in runtime.inventory.list_models()}
+    notice = _("Status of %(model)s changed.", model=done) if done in known else None
     return _inventory_page(request, runtime, principal, notice=notice)
 
 

@@ -28,8 +28,8 @@ from gouvernail.identity.principal import Principal
 from gouvernail.inventory.values import ModelStatus
 from gouvernail.portal.charts import Series
 from gouvernail.portal.i18n import _
+from gouvernail.portal.labels import LABELS
 from gouvernail.portal.navigation import N_
-from gouvernail.portal.pages.admin import NAMES
 from gouvernail.registry import history
 from gouvernail.registry.models import UseCase
 from gouvernail.registry.qualification import questions
@@ -121,7 +121,7 @@ def _approvals(runtime: Runtime, use_case: UseCaseView) -> dict[str, Any]:
         "approvals": view,
         "signatures": {s.id: s for s in signatures},
         "stage_labels": {s.id: s.label for s in view.stages},
-        "role_names": NAMES["role"],
+        "role_names": LABELS["role"],
         "next_stage": next_stage,
         "signable": use_case.status == "assessed" and next_stage is not None,
         "workers": {m.id for m in use_case.members} | {use_case.requester.id},

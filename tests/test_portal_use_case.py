@@ -12,7 +12,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select
 from tests.conftest import PASSWORD
 from tests.gateway_helpers import sdk
-from tests.portal_helpers import post, sign_in
+from tests.portal_helpers import form_id_of, post, sign_in
 from tests.registry_helpers import DEPLOYMENT, QUALIFICATION, TODAY, move, people, put, submit
 
 from gouvernail.audit.models import AuditRecord
@@ -223,13 +223,17 @@ def test_signing_an_approval_stage_needs_the_right_password(
     token = sign_in(client, "rita")
     page = client.get(url)
     assert "Sign the next stage" in page.text
-    stage = {"stage": "ai_referent_review", "revision": str(assessed["revision"])}
+    stage = {
+        "stage": "ai_referent_review",
+        "revision": str(assessed["revision"]),
+        "form_id": form_id_of(page.text),
+    }
     missing = post(client, url, token, decision="approve", **stage)
     assert missing.status_code == 422
     assert "Enter your password to sign." in missing.text
     wrong = post(client, url, token, decision="approve", password="wrong", **stage)
     assert wrong.status_code == 401
-    assert "The password is not correct: nothing was signed." in wrong.text
+    assert "Wrong password: nothing was signed." in wrong.text
     assert rt.approvals.view(uc).decisions == []
     signed = post(
         client, url, token, decision="approve", password=PASSWORD, comment="Checked", **stage
@@ -242,8 +246,18 @@ def test_signing_an_approval_stage_needs_the_right_password(
     shown = client.get(signed.headers["location"])
     assert "Your decision is signed and recorded." in shown.text
     assert "Rita — approved — " in shown.text  # the signature's manifestation
-    twice = post(client, url, token, decision="approve", password=PASSWORD, **stage)
-    assert twice.status_code == 409
+    again = post(client, url, token, decision="approve", password=PASSWORD, **stage)
+    assert again.status_code == 303  # the same form sent again: signed once
+    assert len(rt.approvals.view(uc).decisions) == 1
+    twice = post(
+        client,
+        url,
+        token,
+        decision="approve",
+        password=PASSWORD,
+        **{**stage, "form_id": "a-new-form-of-the-same-page"},
+    )
+    assert twice.status_code == 409  # a new form: the stage is already decided
 
 
 def test_employees_may_not_sign(client: TestClient, assessed: dict[str, Any]) -> None:

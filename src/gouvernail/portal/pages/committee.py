@@ -13,7 +13,6 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy import select
-from starlette.datastructures import FormData
 
 from gouvernail.api.deps import Rt, request_id
 from gouvernail.committee.awaiting import AwaitingView
@@ -21,15 +20,13 @@ from gouvernail.committee.views import MeetingView
 from gouvernail.errors import GouvernailError
 from gouvernail.identity.models import User
 from gouvernail.identity.principal import Principal
-from gouvernail.portal import once
+from gouvernail.portal import approvals, once
 from gouvernail.portal.forms import safe_next, text_of
 from gouvernail.portal.guards import Form, PageRequire, PortalRoute
 from gouvernail.portal.i18n import _
-from gouvernail.portal.labels import LABELS
 from gouvernail.portal.templating import render
 from gouvernail.registry.approvals import OBJECT_TYPE, ApprovalsView, StageView
 from gouvernail.registry.models import ApprovalDecision, Status, UseCase
-from gouvernail.registry.schemas import ApprovalIn
 from gouvernail.registry.views import Loaded, reference
 from gouvernail.risk.scoring import level_of
 from gouvernail.runtime import Runtime
@@ -183,72 +180,19 @@ def committee(request: Request, principal: Reader, runtime: Rt) -> HTMLResponse:
     return _committee_page(request, runtime, principal, notice=notice)
 
 
-def _approval_input(form: FormData) -> tuple[dict[str, str], dict[str, str]]:
-    """What the approval form holds, and what to fix in it."""
-    values = {
-        "stage": text_of(form, "stage", 60),
-        "decision": text_of(form, "decision", 10),
-        "comment": text_of(form, "comment", 5000),
-        "revision": text_of(form, "revision", 10),
-    }
-    errors: dict[str, str] = {}
-    if values["decision"] not in LABELS["approval"]:
-        errors["decision"] = _("Choose whether you approve or reject.")
-    if not values["stage"] or not values["revision"].isdigit():
-        errors["__all__"] = _("The form is incomplete: reload the page.")
-    return values, errors
-
-
-def _password(form: object) -> str:
-    value = form.get("password") if hasattr(form, "get") else None
-    return value[:PASSWORD_LIMIT] if isinstance(value, str) else ""
-
-
-def _signing_error(error: GouvernailError) -> dict[str, str]:
-    """A refused signature's message, next to the password when the password is at fault."""
-    if error.code == "invalid_credentials":
-        return {"password": _("Wrong password: nothing was signed.")}
-    field = "password" if error.field == "password" or error.status == 401 else "__all__"
-    return {field: error.message}
-
-
 @router.post("/committee/use-cases/{use_case_id}/approvals")
 def sign_approval(
     use_case_id: int, request: Request, principal: Approver, runtime: Rt, form: Form
 ) -> Response:
     """Approve or reject the next stage of a use case: an electronic signature, the password
     asked again (the service of ``POST /api/v1/use-cases/{id}/approvals``)."""
-    values, errors = _approval_input(form)
-    password = _password(form)
-    if not password:
-        errors["password"] = _("Enter your password to sign.")
-    if errors:
-        failed = Failed(use_case_id, errors, values)
-        return _committee_page(request, runtime, principal, failed=failed, status=422)
-    body = ApprovalIn(
-        stage=values["stage"],
-        decision=values["decision"],
-        comment=values["comment"],
-        password=password,
-        revision=int(values["revision"]),
-    )
     back = text_of(form, "next", 500)
-    target = safe_next(back) if back else f"/committee?done=signed#uc-{use_case_id}"
-
-    def create() -> str:
-        runtime.approvals.decide(principal, use_case_id, body, request_id(request))
-        return target
-
-    try:
-        once.once(runtime.database, text_of(form, once.FIELD, 64), principal.user_id, create)
-    except once.AlreadySubmittedError as repeated:
-        return RedirectResponse(repeated.location, 303)
-    except GouvernailError as error:
-        if error.status == 404:
-            raise
-        failed = Failed(use_case_id, _signing_error(error), values)
-        return _committee_page(request, runtime, principal, failed=failed, status=error.status)
-    return RedirectResponse(target, 303)
+    done = safe_next(back) if back else f"/committee?done=signed#uc-{use_case_id}"
+    signing = approvals.sign(runtime, request, principal, use_case_id, form, done=done)
+    if signing.location is not None:
+        return RedirectResponse(signing.location, 303)
+    failed = Failed(use_case_id, signing.errors, signing.values)
+    return _committee_page(request, runtime, principal, failed=failed, status=signing.status)
 
 
 def _signed_current(meeting: MeetingView, principal: Principal) -> bool:
@@ -300,7 +244,7 @@ def approve_minutes(
 ) -> Response:
     """Approve the minutes: a voting member's electronic signature of the revision read."""
     version = text_of(form, "version", 10)
-    password = _password(form)
+    password = approvals.password_of(form)
     errors: dict[str, str] = {}
     if not version.isdigit() or int(version) < 1:
         errors["__all__"] = _("The form is incomplete: reload the page.")
@@ -328,7 +272,7 @@ def approve_minutes(
     except GouvernailError as error:
         if error.status == 404:
             raise
-        errors = _signing_error(error)
+        errors = approvals.refused(error)
         return _meeting_page(
             request, runtime, principal, meeting_id, errors=errors, status=error.status
         )

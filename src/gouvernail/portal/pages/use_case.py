@@ -10,18 +10,18 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from gouvernail.api.deps import Rt, audit_context, request_id
+from gouvernail.api.deps import Rt, audit_context
 from gouvernail.errors import GouvernailError
 from gouvernail.gateway.governance import SwitchIn
 from gouvernail.gateway.models import SwitchScope
 from gouvernail.identity.principal import Principal
+from gouvernail.portal import approvals, once
 from gouvernail.portal.forms import text_of
 from gouvernail.portal.guards import Form, PageRequire, PortalRoute
 from gouvernail.portal.i18n import _
 from gouvernail.portal.navigation import N_
 from gouvernail.portal.pages.use_case_tabs import TABS, tab_named
 from gouvernail.portal.templating import render
-from gouvernail.registry.schemas import ApprovalIn
 from gouvernail.runtime import Runtime
 
 router = APIRouter(route_class=PortalRoute, include_in_schema=False)
@@ -70,6 +70,7 @@ def _page(
             "errors": errors or {},
             "values": values or {},
             "notice": _(DONE[done]) if done in DONE else None,
+            "form_id": once.new_form_id(),
             **tab.load(runtime, use_case),
         },
         principal=principal,
@@ -97,59 +98,20 @@ def sign_approval(
 ) -> Response:
     """Approve or reject the next stage: the same electronic signature as
     ``POST /api/v1/use-cases/{id}/approvals`` (password, bound to the revision reviewed)."""
-    values = {
-        "stage": text_of(form, "stage", 100),
-        "decision": text_of(form, "decision", 10),
-        "comment": text_of(form, "comment", 5000),
-    }
-    revision = text_of(form, "revision", 10)
-    password = form.get("password")
-    errors: dict[str, str] = {}
-    if not values["stage"]:
-        errors["__all__"] = _("The stage to decide is missing: reload the page.")
-    if values["decision"] not in DECISIONS:
-        errors["decision"] = _("Choose whether you approve or reject.")
-    if not isinstance(password, str) or not password:
-        errors["password"] = _("Enter your password to sign.")
-    if errors or not isinstance(password, str):
-        return _page(
-            request,
-            runtime,
-            principal,
-            use_case_id,
-            "approvals",
-            errors=errors,
-            values=values,
-            status=422,
-        )
-    body = ApprovalIn(
-        stage=values["stage"],
-        decision=values["decision"],
-        comment=values["comment"],
-        password=password[:1024],
-        revision=int(revision) if revision.isdigit() else None,
+    done = f"/use-cases/{use_case_id}/approvals?done=signed"
+    signing = approvals.sign(runtime, request, principal, use_case_id, form, done=done)
+    if signing.location is not None:
+        return RedirectResponse(signing.location, 303)
+    return _page(
+        request,
+        runtime,
+        principal,
+        use_case_id,
+        "approvals",
+        errors=signing.errors,
+        values=signing.values,
+        status=signing.status,
     )
-    try:
-        runtime.approvals.decide(principal, use_case_id, body, request_id(request))
-    except GouvernailError as error:
-        wrong_password = error.status == 401
-        field = "password" if wrong_password or error.field == "password" else "__all__"
-        message = (
-            _("The password is not correct: nothing was signed.")
-            if wrong_password and error.code != "reauthentication_required"
-            else error.message
-        )
-        return _page(
-            request,
-            runtime,
-            principal,
-            use_case_id,
-            "approvals",
-            errors={field: message},
-            values=values,
-            status=error.status,
-        )
-    return RedirectResponse(f"/use-cases/{use_case_id}/approvals?done=signed", 303)
 
 
 @router.post("/use-cases/{use_case_id}/kill-switch")

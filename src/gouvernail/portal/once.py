@@ -9,12 +9,15 @@ import secrets
 from collections.abc import Callable
 from datetime import timedelta
 
+from fastapi.responses import RedirectResponse, Response
 from sqlalchemy import delete, update
 from sqlalchemy.exc import IntegrityError
+from starlette.datastructures import FormData
 
 from gouvernail.db.base import utcnow
 from gouvernail.db.engine import Database
 from gouvernail.errors import ConflictError, GouvernailError
+from gouvernail.portal.forms import text_of
 from gouvernail.portal.i18n import _
 from gouvernail.portal.models import FormSubmission
 
@@ -65,3 +68,23 @@ def once(database: Database, form_id: str, user_id: int, create: Callable[[], st
         )
         session.execute(delete(FormSubmission).where(FormSubmission.claimed_at < utcnow() - KEEP))
     return location
+
+
+def submit(
+    database: Database,
+    form: FormData,
+    user_id: int,
+    create: Callable[[], str],
+    refused: Callable[[GouvernailError], Response],
+) -> str | Response:
+    """A page's create action, once per form: the created record's page (``create``'s
+    answer); or the redirect to what a first post of this form made; or ``refused(error)``,
+    the form shown again, when the service refuses."""
+    try:
+        return once(database, text_of(form, FIELD, 64), user_id, create)
+    except AlreadySubmittedError as repeated:
+        return RedirectResponse(repeated.location, 303)
+    except GouvernailError as error:
+        if error.status == 404:
+            raise
+        return refused(error)

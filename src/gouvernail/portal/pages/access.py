@@ -271,15 +271,15 @@ def create_key(request: Request, principal: KeyHolder, runtime: Rt, form: Form) 
         created.append(key)
         return "/me"
 
-    try:
-        once.once(runtime.database, text_of(form, once.FIELD, 64), principal.user_id, create)
-    except once.AlreadySubmittedError as repeated:
-        return RedirectResponse(repeated.location, 303)
-    except GouvernailError as error:
+    def refused(error: GouvernailError) -> Response:
         field = error.field if error.field in ("name", "use_case_id", "days") else "__all__"
         return _access_page(
             request, runtime, principal, errors={field: error.message}, status=error.status
         )
+
+    done = once.submit(runtime.database, form, principal.user_id, create, refused)
+    if isinstance(done, Response):
+        return done
     return _access_page(request, runtime, principal, created=created[0], status=201)
 
 

@@ -182,11 +182,11 @@ def reset_password(
         )
         return f"/admin/users/{user_id}"
 
-    try:
-        once.once(runtime.database, text_of(form, once.FIELD, 64), principal.user_id, reset)
-    except once.AlreadySubmittedError as repeated:
-        return RedirectResponse(repeated.location, 303)
-    except GouvernailError as error:
+    def refused(error: GouvernailError) -> Response:
         return _refused(request, runtime, principal, user_id, error, "password_reason")
+
+    done = once.submit(runtime.database, form, principal.user_id, reset, refused)
+    if isinstance(done, Response):
+        return done
     notice = _("Temporary password set.")
     return user_page(request, runtime, principal, user_id, temporary=password, notice=notice)

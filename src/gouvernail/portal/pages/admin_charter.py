@@ -194,11 +194,7 @@ def draft_version(request: Request, principal: Drafter, runtime: Rt, form: Form)
         )
         return f"/admin/charter/{created.id}?done=drafted"
 
-    try:
-        location = once.once(runtime.database, form_id, principal.user_id, draft)
-    except once.AlreadySubmittedError as repeated:
-        return RedirectResponse(repeated.location, 303)
-    except GouvernailError as error:
+    def refused(error: GouvernailError) -> Response:
         return _new_page(
             request,
             principal,
@@ -207,7 +203,9 @@ def draft_version(request: Request, principal: Drafter, runtime: Rt, form: Form)
             errors=field_errors(error, DRAFT_FIELDS),
             status=status_of(error),
         )
-    return RedirectResponse(location, 303)
+
+    done = once.submit(runtime.database, form, principal.user_id, draft, refused)
+    return done if isinstance(done, Response) else RedirectResponse(done, 303)
 
 
 # --- one version --------------------------------------------------------------------------------

@@ -124,11 +124,7 @@ def create_team(request: Request, principal: TeamCreator, runtime: Rt, form: For
         )
         return f"/admin/teams?done=created#team-{team.slug}"
 
-    try:
-        location = once.once(runtime.database, form_id, principal.user_id, create)
-    except once.AlreadySubmittedError as repeated:
-        return RedirectResponse(repeated.location, 303)
-    except GouvernailError as error:
+    def refused(error: GouvernailError) -> Response:
         return _teams_page(
             request,
             runtime,
@@ -138,7 +134,9 @@ def create_team(request: Request, principal: TeamCreator, runtime: Rt, form: For
             form_id=form_id,
             status=status_of(error),
         )
-    return RedirectResponse(location, 303)
+
+    done = once.submit(runtime.database, form, principal.user_id, create, refused)
+    return done if isinstance(done, Response) else RedirectResponse(done, 303)
 
 
 # --- referents ----------------------------------------------------------------------------------
@@ -274,11 +272,7 @@ def assign_referent(
         )
         return f"/admin/referents/{slug}?done=assigned"
 
-    try:
-        location = once.once(runtime.database, form_id, principal.user_id, assign)
-    except once.AlreadySubmittedError as repeated:
-        return RedirectResponse(repeated.location, 303)
-    except GouvernailError as error:
+    def refused(error: GouvernailError) -> Response:
         return _team_referents_page(
             request,
             runtime,
@@ -289,7 +283,9 @@ def assign_referent(
             form_id=form_id,
             status=status_of(error),
         )
-    return RedirectResponse(location, 303)
+
+    done = once.submit(runtime.database, form, principal.user_id, assign, refused)
+    return done if isinstance(done, Response) else RedirectResponse(done, 303)
 
 
 @router.post("/admin/referents/{slug}/{kind}/{username}/end")

@@ -229,11 +229,7 @@ def create_user(request: Request, principal: Creator, runtime: Rt, form: Form) -
         created.append(user)
         return f"/admin/users/{user.id}"
 
-    try:
-        location = once.once(runtime.database, form_id, principal.user_id, create)
-    except once.AlreadySubmittedError as repeated:
-        return RedirectResponse(repeated.location, 303)
-    except GouvernailError as error:
+    def refused(error: GouvernailError) -> Response:
         return _new_user_page(
             request,
             runtime,
@@ -243,6 +239,10 @@ def create_user(request: Request, principal: Creator, runtime: Rt, form: Form) -
             errors=field_errors(error, PROFILE),
             status=status_of(error),
         )
+
+    location = once.submit(runtime.database, form, principal.user_id, create, refused)
+    if isinstance(location, Response):
+        return location
     if password is None:
         return RedirectResponse(f"{location}?done=created", 303)
     return user_page(

@@ -265,15 +265,11 @@ def approve_minutes(
         )
         return target
 
-    try:
-        once.once(runtime.database, text_of(form, once.FIELD, 64), principal.user_id, create)
-    except once.AlreadySubmittedError as repeated:
-        return RedirectResponse(repeated.location, 303)
-    except GouvernailError as error:
-        if error.status == 404:
-            raise
+    def refused(error: GouvernailError) -> Response:
         errors = approvals.refused(error)
         return _meeting_page(
             request, runtime, principal, meeting_id, errors=errors, status=error.status
         )
-    return RedirectResponse(target, 303)
+
+    done = once.submit(runtime.database, form, principal.user_id, create, refused)
+    return done if isinstance(done, Response) else RedirectResponse(done, 303)

@@ -223,13 +223,7 @@ def submit(request: Request, principal: Submitter, runtime: Rt, form: Form) -> R
         )
         return f"/ideas/{created.id}/submitted"
 
-    try:
-        location = once.once(
-            runtime.database, text_of(form, once.FIELD, 64), principal.user_id, create
-        )
-    except once.AlreadySubmittedError as repeated:
-        return RedirectResponse(repeated.location, 303)
-    except GouvernailError as error:
+    def refused(error: GouvernailError) -> Response:
         if error.code == "possible_duplicate":
             found = runtime.use_cases.duplicates.suggest(values["title"], values["description"])
             message = _(
@@ -248,7 +242,9 @@ def submit(request: Request, principal: Submitter, runtime: Rt, form: Form) -> R
         return _form_page(
             request, runtime, principal, values, errors={field: error.message}, status=error.status
         )
-    return RedirectResponse(location, 303)
+
+    done = once.submit(runtime.database, form, principal.user_id, create, refused)
+    return done if isinstance(done, Response) else RedirectResponse(done, 303)
 
 
 @router.get("/ideas/{use_case_id}/submitted")

@@ -339,6 +339,14 @@ def test_catalogue_filters_search_and_exports(
     assert sheet is not None
     assert sheet.max_row == 3
 
+    searched = client.get(
+        "/api/v1/use-cases/export",
+        params={"format": "csv", "q": "supply shortages", "sort": "title"},
+        headers=alice,
+    )
+    found_rows = list(csv.reader(io.StringIO(searched.content.decode("utf-8-sig"))))
+    assert found_rows[1][1].startswith("Predict supply")  # the export follows the list's search
+
 
 def test_cli_lists_moves_and_exports(
     client: TestClient, cast: dict[str, int], login: Login, cli_env: Any, tmp_path: Any

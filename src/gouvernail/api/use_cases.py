@@ -85,14 +85,24 @@ def export_use_cases(
     status: Annotated[list[Status] | None, Query()] = None,
     tier: Annotated[list[str] | None, Query()] = None,
     department: str | None = None,
+    flag: str | None = None,
+    q: Annotated[str | None, Query(max_length=500)] = None,
+    min_score: Annotated[float | None, Query(ge=0, le=100)] = None,
+    sort: catalogue.Sort = catalogue.Sort.PRIORITY,
 ) -> Response:
-    """The catalogue as CSV or XLSX (one row per use case, the columns of the summary)."""
+    """The catalogue as CSV or XLSX (one row per use case, the columns of the summary),
+    filtered and sorted like the list (``GET /api/v1/use-cases``)."""
     rows = catalogue.search(
         runtime.use_cases,
         catalogue.Filters(
-            status=[s.value for s in status or []], tier=tier or [], department=department
+            status=[s.value for s in status or []],
+            tier=tier or [],
+            department=department,
+            flag=flag,
+            q=q,
+            min_score=min_score,
         ),
-        catalogue.Sort.PRIORITY,
+        sort,
     )
     body, media_type = catalogue.export(rows, format)
     return Response(

@@ -8,8 +8,10 @@ from pathlib import Path
 
 import orjson
 import pytest
+from fastapi.testclient import TestClient
 from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError, IntegrityError
+from tests.conftest import PASSWORD
 
 from gouvernail.audit import AuditContext, AuditTrail, Tx
 from gouvernail.audit import events as ev
@@ -347,3 +349,42 @@ def test_format_ts_is_stable() -> None:
     from datetime import UTC, datetime
 
     assert format_ts(datetime(2026, 1, 2, 3, 4, 5, 6, tzinfo=UTC)) == "2026-01-02T03:04:05.000006Z"
+
+
+def test_records_by_time_and_newest_first(
+    client: TestClient, rt: Runtime, ctx: AuditContext, make_user: Callable[..., int]
+) -> None:
+    make_user("marc", "auditor")
+    token = client.post(
+        "/api/v1/auth/login", json={"username": "marc", "password": PASSWORD}
+    ).json()["token"]
+    client.cookies.clear()
+    headers = {"Authorization": f"Bearer {token}"}
+    for n in range(3):
+        rt.directory.create_team(ctx, slug=f"t{n}", name=f"Team {n}", kind="team")
+    oldest = client.get("/api/v1/audit/records", params={"action": "team.created"}, headers=headers)
+    newest = client.get(
+        "/api/v1/audit/records",
+        params={"action": "team.created", "newest_first": "true", "limit": 2},
+        headers=headers,
+    )
+    seqs = [r["seq"] for r in oldest.json()]
+    assert [r["seq"] for r in newest.json()] == seqs[::-1][:2]
+    before = client.get(
+        "/api/v1/audit/records",
+        params={"action": "team.created", "newest_first": "true", "before_seq": seqs[-1]},
+        headers=headers,
+    )
+    assert [r["seq"] for r in before.json()] == seqs[:-1][::-1]
+    future = client.get(
+        "/api/v1/audit/records", params={"since": "2999-01-01T00:00:00"}, headers=headers
+    )
+    assert future.json() == []
+    past = client.get("/api/v1/audit/records", params={"until": "2000-01-01"}, headers=headers)
+    assert past.json() == []
+    assert (
+        client.get(
+            "/api/v1/audit/records", params={"since": "yesterday"}, headers=headers
+        ).status_code
+        == 422
+    )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import tempfile
 import zipfile
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated
 
@@ -23,6 +23,10 @@ from gouvernail.audit.verify import verify_database
 from gouvernail.identity.principal import Principal
 
 router = APIRouter(prefix="/api/v1/audit", tags=["audit"])
+
+
+def _utc(moment: datetime) -> datetime:
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
 
 
 class AuditRecordOut(BaseModel):
@@ -61,10 +65,17 @@ def list_records(
     object_id: str | None = None,
     actor_id: str | None = None,
     after_seq: Annotated[int, Query(ge=0)] = 0,
+    before_seq: Annotated[int | None, Query(ge=1)] = None,
+    since: Annotated[datetime | None, Query(description="From this time (UTC if none).")] = None,
+    until: Annotated[datetime | None, Query(description="Before this time.")] = None,
+    newest_first: bool = False,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
 ) -> list[AuditRecordOut]:
-    """Records in sequence order, filtered; page with ``after_seq``."""
+    """Records in sequence order (``newest_first`` reverses it), filtered by event, object,
+    actor and time; page with ``after_seq`` (oldest first) or ``before_seq`` (newest first)."""
     query = select(AuditRecord).where(AuditRecord.seq > after_seq)
+    if before_seq is not None:
+        query = query.where(AuditRecord.seq < before_seq)
     for column, value in (
         (AuditRecord.action, action),
         (AuditRecord.object_type, object_type),
@@ -73,8 +84,13 @@ def list_records(
     ):
         if value is not None:
             query = query.where(column == value)
+    if since is not None:
+        query = query.where(AuditRecord.ts >= _utc(since))
+    if until is not None:
+        query = query.where(AuditRecord.ts < _utc(until))
+    order = AuditRecord.seq.desc() if newest_first else AuditRecord.seq
     with runtime.database.read() as session:
-        rows = session.scalars(query.order_by(AuditRecord.seq).limit(limit))
+        rows = session.scalars(query.order_by(order).limit(limit))
         return [AuditRecordOut.model_validate(row, from_attributes=True) for row in rows]
 
 

@@ -118,8 +118,9 @@ def test_roles_and_team_changes_are_audited(
     assert "Change the profile and roles" in page.text
     stolen = {"display_name": "Alice", "email": "bob@example.com", "reason": "typo"}
     taken = send(client, f"/admin/users/{alice}", admin, **stolen)
-    assert taken.status_code == 422
+    assert taken.status_code == 409  # like a username taken at creation
     assert 'id="e-email"' in taken.text
+    assert "Another account uses this e-mail address." in taken.text
     change = {"display_name": "Alice", "roles": ["auditor"], "team": "it"}
     unexplained = send(client, f"/admin/users/{alice}", admin, **change)
     assert unexplained.status_code == 422

@@ -35,14 +35,6 @@ Deactivator = Annotated[Principal, Depends(PageRequire("users", "deactivate"))]
 Unlocker = Annotated[Principal, Depends(PageRequire("users", "unlock"))]
 
 
-def _email_taken(runtime: Runtime, email: str, user_id: int) -> bool:
-    """Is the address another account's? The directory checks it when it creates an account,
-    not when it changes one (the database would refuse it with an error)."""
-    return bool(email) and any(
-        user.email == email and user.id != user_id for user in runtime.directory.list_users()
-    )
-
-
 def _refused(
     request: Request,
     runtime: Runtime,
@@ -80,8 +72,6 @@ def update_user(
     values = profile_values(form)
     values["username"] = runtime.directory.get(user_id).username
     errors = check_profile(runtime, values)
-    if "email" not in errors and _email_taken(runtime, values["email"], user_id):
-        errors["email"] = _("Another account uses this e-mail address.")
     reason = text_of(form, "reason", 2000)
     if not reason:
         errors["reason"] = _("Say why: the reason is kept in the audit trail.")
@@ -101,13 +91,16 @@ def update_user(
             roles=values["roles"],
         )
     except GouvernailError as error:
+        errors = field_errors(error, (*PROFILE, "reason"))
+        if error.field == "email" and error.status == 409:  # the directory keeps e-mails unique
+            errors = {"email": _("Another account uses this e-mail address.")}
         return user_page(
             request,
             runtime,
             principal,
             user_id,
             values=values,
-            errors=field_errors(error, (*PROFILE, "reason")),
+            errors=errors,
             status=status_of(error),
         )
     return RedirectResponse(f"/admin/users/{user_id}?done=updated", 303)

@@ -12,6 +12,7 @@ from fastapi.testclient import TestClient
 
 from gouvernail.api.deps import Require, authenticated, public
 from gouvernail.api.gateway import gateway_key
+from gouvernail.api.selfhosted import loopback_only
 from gouvernail.app import create_app
 from gouvernail.portal.csrf import checked_form
 from gouvernail.portal.guards import PageRequire, PortalRoute, anyone, signed_in
@@ -86,6 +87,7 @@ def test_every_route_declares_who_may_call_it(settings: Settings) -> None:
         declared = (
             public in calls
             or (gateway_key in calls and route.path.startswith("/v1/"))
+            or (loopback_only in calls and route.path.startswith("/self-hosted/"))
             or authenticated in calls
             or anyone in calls
             or signed_in in calls

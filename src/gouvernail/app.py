@@ -37,10 +37,12 @@ from gouvernail.api import (
 from gouvernail.api import committee as committee_routes
 from gouvernail.api import documentation as documentation_routes
 from gouvernail.api import gateway as gateway_routes
+from gouvernail.api import insight as insight_routes
 from gouvernail.api import inspect as inspect_routes
 from gouvernail.api import inventory as inventory_routes
 from gouvernail.api import literacy as literacy_routes
 from gouvernail.api import risks as risk_routes
+from gouvernail.api import selfhosted as self_hosted_routes
 from gouvernail.api import signatures as signature_routes
 from gouvernail.errors import GouvernailError
 from gouvernail.gateway.retention import purge_content
@@ -173,6 +175,15 @@ async def _purge_periodically(rt: Runtime) -> None:
         await asyncio.sleep(rt.settings.gateway.content_purge_minutes * 60)
 
 
+async def _warm_up_embeddings(rt: Runtime) -> None:
+    """The self-hosted embedding model loads in the background (importing torch takes seconds,
+    start-up does not wait); on failure, logged, the first embeddings call tries again."""
+    try:
+        await asyncio.to_thread(rt.self_hosted_embeddings.warm)
+    except Exception:
+        log.exception("embedding model warm-up failed")
+
+
 def create_app(settings: Settings, runtime: Runtime | None = None) -> FastAPI:
     """Build the application. The runtime (database, audit writer, services) is created here,
     or handed in by tests, and closed when the application shuts down."""
@@ -183,9 +194,11 @@ def create_app(settings: Settings, runtime: Runtime | None = None) -> FastAPI:
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
         rt.trail.start()
-        housekeeping = policy_watch = None
+        housekeeping = policy_watch = embeddings_warm_up = None
         if settings.env is not Environment.TEST:  # load the detectors before the first call
             await asyncio.to_thread(rt.gateway.warm_up)
+            if settings.self_hosted.enabled:
+                embeddings_warm_up = asyncio.create_task(_warm_up_embeddings(rt))
             await rt.gateway.seed_spend()  # monthly budgets survive a restart
             housekeeping = asyncio.create_task(_purge_periodically(rt))
             policy_watch = asyncio.create_task(rt.gateway.watch_policy(rt.policy_documents))
@@ -193,7 +206,7 @@ def create_app(settings: Settings, runtime: Runtime | None = None) -> FastAPI:
             "started", version=__version__, env=settings.env.value, database=rt.database.dialect
         )
         yield
-        for task in (housekeeping, policy_watch):
+        for task in (housekeeping, policy_watch, embeddings_warm_up):
             if task is not None:
                 task.cancel()
         if "gateway" in rt.__dict__:
@@ -232,8 +245,11 @@ def create_app(settings: Settings, runtime: Runtime | None = None) -> FastAPI:
         documentation_routes,
         gateway_governance,
         inspect_routes,
+        insight_routes,
     ):
         app.include_router(module.router)
+    if settings.self_hosted.enabled:
+        app.include_router(self_hosted_routes.router)
     portal.install(app)
     app.add_middleware(gateway_routes.GatewayFastPath)  # innermost: model calls skip routing
     app.add_middleware(

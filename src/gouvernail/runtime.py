@@ -47,7 +47,9 @@ if TYPE_CHECKING:
     from gouvernail.gateway.governance import Governance
     from gouvernail.gateway.policy_documents import PolicyDocuments
     from gouvernail.gateway.service import GatewayService
+    from gouvernail.insight.service import Insight
     from gouvernail.inspection import Inspector
+    from gouvernail.selfhosted import EmbeddingModel
 
 
 @dataclass
@@ -179,6 +181,14 @@ class Runtime:
         )
 
     @cached_property
+    def self_hosted_embeddings(self) -> EmbeddingModel:
+        """The bundled embedding model served at ``/self-hosted/v1`` (loaded on first use; the
+        server warms it up in the background at start)."""
+        from gouvernail.selfhosted import EmbeddingModel
+
+        return EmbeddingModel(threads=self.settings.self_hosted.threads)
+
+    @cached_property
     def gateway(self) -> GatewayService:
         """The OpenAI-compatible gateway (built on first use: it loads the detectors, unless
         ``gateway.inspection`` is off)."""
@@ -202,6 +212,20 @@ class Runtime:
         )
         service.apply_policy(self.policy_documents)  # what administrators saved in the portal
         return service
+
+    @cached_property
+    def insight(self) -> Insight:
+        """Governed answers from internal documents; its model calls go through ``gateway``."""
+        from gouvernail.insight.service import Insight
+
+        return Insight(
+            self.database,
+            self.trail,
+            self.settings,
+            gateway=lambda: self.gateway.gateway,
+            inspector=lambda: None if self.settings.gateway.inspection == "off" else self.inspector,
+            charters=self.charters,
+        )
 
     @cached_property
     def policy_documents(self) -> PolicyDocuments:
@@ -230,8 +254,12 @@ class Runtime:
         self.close()
 
     def close(self) -> None:
+        if "insight" in self.__dict__:
+            self.insight.close()
         if "inspector" in self.__dict__:
             self.inspector.close()
+        if "self_hosted_embeddings" in self.__dict__:
+            self.self_hosted_embeddings.close()
         self.trail.close()
         self.database.dispose()
 

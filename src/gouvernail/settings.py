@@ -164,6 +164,87 @@ class GatewaySettings(BaseSettings):
     )
 
 
+class SelfHostedSettings(BaseSettings):
+    """Models Gouvernail serves itself under ``/self-hosted/v1``, in OpenAI's format, for the
+    gateway to call over loopback like any self-hosted server
+    (``GOUVERNAIL_SELF_HOSTED__<NAME>``)."""
+
+    model_config = SettingsConfigDict(extra="forbid")
+
+    enabled: bool = Field(
+        True,
+        description="Serve the bundled embedding model at /self-hosted/v1 (loopback callers "
+        "only); it loads on first use, or in the background at start-up.",
+    )
+    embedding_model: str = Field(
+        "all-minilm-l6-v2",
+        min_length=1,
+        max_length=200,
+        description="The name the embedding model is served under (the inventory model's "
+        "upstream_model).",
+    )
+    max_batch: int = Field(256, ge=1, le=4096, description="Most inputs in one request.")
+    max_input_chars: int = Field(
+        20000,
+        ge=1,
+        le=1_000_000,
+        description="Longest input in characters (the model reads its first 256 tokens).",
+    )
+    threads: int = Field(
+        0, ge=0, le=256, description="CPU threads torch uses (0: torch's default, one per core)."
+    )
+
+
+class InsightSettings(BaseSettings):
+    """Governed answers from internal documents (``GOUVERNAIL_INSIGHT__<NAME>``)."""
+
+    model_config = SettingsConfigDict(extra="forbid")
+
+    max_document_bytes: int = Field(
+        50 * 2**20,
+        ge=1024,
+        le=2**31,
+        description="Largest file a sync reads; larger ones are reported as too large.",
+    )
+    parse_timeout_seconds: float = Field(
+        60.0,
+        gt=0,
+        le=3600,
+        description="Longest a document may take to parse (in a worker "
+        "process that is killed past it).",
+    )
+    parse_workers: int = Field(1, ge=1, le=32, description="Parsing worker processes.")
+    chunk_chars: int = Field(800, ge=200, le=8000, description="Target length of a passage.")
+    chunk_overlap: int = Field(100, ge=0, le=2000, description="Overlap between passages.")
+    embedding_batch: int = Field(
+        32, ge=1, le=2048, description="Passages per embedding call through the gateway."
+    )
+    candidates: int = Field(
+        50,
+        ge=5,
+        le=1000,
+        description="Chunks each retriever (full text, vectors) proposes before fusion.",
+    )
+    passages: int = Field(
+        6, ge=1, le=50, description="Passages given to the model (and cited) per answer."
+    )
+    rrf_k: int = Field(60, ge=1, le=1000, description="Reciprocal rank fusion's constant.")
+    min_similarity: float = Field(
+        0.25,
+        ge=-1,
+        le=1,
+        description="Below this cosine similarity of the best passage and "
+        "with no full-text match, the evidence is missing: the answer abstains.",
+    )
+    sync_lease_seconds: int = Field(
+        900,
+        ge=10,
+        le=86400,
+        description="A sync that has not reported for this long is "
+        "considered crashed: another may take over and resume from its cursor.",
+    )
+
+
 class Settings(BaseSettings):
     """Gouvernail settings. Environment variables: ``GOUVERNAIL_<NAME>`` (nested: ``__``)."""
 
@@ -301,6 +382,8 @@ class Settings(BaseSettings):
 
     oidc: OidcSettings = Field(default_factory=OidcSettings)
     gateway: GatewaySettings = Field(default_factory=GatewaySettings)
+    self_hosted: SelfHostedSettings = Field(default_factory=SelfHostedSettings)
+    insight: InsightSettings = Field(default_factory=InsightSettings)
 
     @classmethod
     def settings_customise_sources(

@@ -21,6 +21,7 @@ from gouvernail.gateway.call import Call
 from gouvernail.gateway.errors import GatewayError
 from gouvernail.gateway.providers import Operation
 from gouvernail.gateway.service import GatewayService
+from gouvernail.insight.chat import complete, is_insight
 
 router = APIRouter(prefix="/v1", tags=["gateway (OpenAI-compatible)"])
 
@@ -76,9 +77,13 @@ async def _read(request: Request, limit: int) -> tuple[bytes, bool]:
     return b"".join(chunks), False
 
 
-async def _handle(request: Request, operation: Operation) -> Response:
+async def _handle(request: Request, operation: Operation, *, insight: bool = False) -> Response:
     service: GatewayService = request.app.state.runtime.gateway
     raw, oversized = await _read(request, service.settings.gateway.max_body_bytes)
+    if insight and not oversized and is_insight(raw):
+        answered = await _insight(request, raw)
+        if answered is not None:
+            return answered
     call = Call(
         request_id=request_id(request),
         operation=operation,
@@ -101,6 +106,25 @@ async def _handle(request: Request, operation: Operation) -> Response:
     )
 
 
+async def _insight(request: Request, raw: bytes) -> Response | None:
+    """``insight:<source>``: an answer from internal documents (``insight/chat.py``)."""
+    try:
+        result = await complete(
+            request.app.state.runtime,
+            raw,
+            secret=_bearer(request),
+            request_id=request_id(request),
+            client=client_of(request),
+        )
+    except GatewayError as error:
+        return error_response(error, None)
+    if result is None:
+        return None
+    if isinstance(result, dict):
+        return Response(orjson.dumps(result), 200, media_type=JSON)
+    return StreamingResponse(result, 200, media_type="text/event-stream")
+
+
 @router.post(
     "/chat/completions",
     dependencies=[GatewayKey],
@@ -108,7 +132,7 @@ async def _handle(request: Request, operation: Operation) -> Response:
     summary="Chat completion (OpenAI format, streaming with stream: true)",
 )
 async def chat_completions(request: Request) -> Response:
-    return await _handle(request, "chat")
+    return await _handle(request, "chat", insight=True)
 
 
 @router.post(

@@ -10,6 +10,7 @@ from gouvernail.cli import committee as committee_commands
 from gouvernail.cli import demo as demo_commands
 from gouvernail.cli import docs as docs_commands
 from gouvernail.cli import gateway as gateway_commands
+from gouvernail.cli import insight as insight_commands
 from gouvernail.cli import inspect as inspect_commands
 from gouvernail.cli import inventory as inventory_commands
 from gouvernail.cli import literacy as literacy_commands
@@ -27,6 +28,7 @@ __all__ = [
     "docs_commands",
     "gateway_commands",
     "identity",
+    "insight_commands",
     "inspect_commands",
     "inventory_commands",
     "literacy_commands",

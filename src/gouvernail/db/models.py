@@ -6,6 +6,7 @@ from gouvernail.committee import models as committee_models
 from gouvernail.db.base import Base
 from gouvernail.gateway import models as gateway_models
 from gouvernail.identity import models as identity_models
+from gouvernail.insight import models as insight_models
 from gouvernail.inventory import models as inventory_models
 from gouvernail.literacy import models as literacy_models
 from gouvernail.portal import models as portal_models
@@ -21,6 +22,7 @@ __all__ = [
     "committee_models",
     "gateway_models",
     "identity_models",
+    "insight_models",
     "inventory_models",
     "literacy_models",
     "metadata",

@@ -16,6 +16,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
+from functools import partial
 from typing import Any
 
 import orjson
@@ -157,32 +158,45 @@ class Admission:
         """Drop every snapshot (this replica sees a change it made at once)."""
         self._cache.entries.clear()
 
-    async def admit(self, secret: str | None, use_case_id: int | None = None) -> Admitted:
+    async def admit(
+        self, secret: str | None, use_case_id: int | None = None, *, acting_for: int | None = None
+    ) -> Admitted:
         """The caller of an API key; or, with ``use_case_id``, the signed-in user of a portal
         session acting on that use case (the playground). A session without a use case is
-        refused: sign-in sessions never call the gateway directly."""
-        if not secret:
+        refused: sign-in sessions never call the gateway directly.
+
+        ``acting_for`` (a user id, with ``use_case_id``): a service of this process (insight)
+        calls for that user, whom it has authenticated itself, on the use case the service
+        belongs to; membership of the use case is not required, everything else is checked."""
+        if acting_for is not None:
+            if use_case_id is None:
+                raise ValueError("a service acting for a user names the use case it serves")
+            key = f"service:{acting_for}:{use_case_id}"
+            load = partial(self._admit_service, acting_for, use_case_id)
+        elif not secret:
             raise unauthenticated(
                 "no API key: send 'Authorization: Bearer <Gouvernail API key>'", "missing_api_key"
             )
-        key = tokens.digest(secret) + (f":{use_case_id}" if use_case_id is not None else "")
+        else:
+            key = tokens.digest(secret) + (f":{use_case_id}" if use_case_id is not None else "")
+            load = partial(self._admit_secret, secret, use_case_id)
         snapshot = self._cache.entries.get(key)
         ttl = self.settings.admission_cache_seconds
         if snapshot is None or self.clock() - snapshot.loaded_at >= ttl:
-            snapshot = await self._reload(key, secret, use_case_id)
+            snapshot = await self._reload(key, load)
         if snapshot.refusal is not None:
             raise snapshot.refusal
         assert snapshot.admitted is not None
         return snapshot.admitted
 
-    async def _reload(self, key: str, secret: str, use_case_id: int | None) -> _Snapshot:
+    async def _reload(self, key: str, load: Callable[[], Admitted]) -> _Snapshot:
         pending = self._cache.loading.get(key)
         if pending is not None:
             return await asyncio.shield(pending)
         future: asyncio.Future[_Snapshot] = asyncio.get_running_loop().create_future()
         self._cache.loading[key] = future
         try:
-            snapshot = await asyncio.to_thread(self._load, secret, use_case_id)
+            snapshot = await asyncio.to_thread(self._load, load)
             if len(self._cache.entries) > 50_000:
                 self._cache.entries.clear()
             self._cache.entries[key] = snapshot
@@ -197,15 +211,28 @@ class Admission:
 
     # --- the snapshot (runs in a worker thread) --------------------------------------------------
 
-    def _load(self, secret: str, use_case_id: int | None) -> _Snapshot:
+    def _load(self, load: Callable[[], Admitted]) -> _Snapshot:
         now = self.clock()
         try:
-            prefix = tokens.prefix_of(secret)
-            if prefix is not None and prefix.startswith(tokens.SESSION_PREFIX + "_"):
-                return _Snapshot(self._admit_session(secret, use_case_id), None, now)
-            return _Snapshot(self._admit(secret), None, now)
+            return _Snapshot(load(), None, now)
         except GatewayError as refusal:
             return _Snapshot(None, refusal, now, unauthenticated=refusal.status == 401)
+
+    def _admit_secret(self, secret: str, use_case_id: int | None) -> Admitted:
+        prefix = tokens.prefix_of(secret)
+        if prefix is not None and prefix.startswith(tokens.SESSION_PREFIX + "_"):
+            return self._admit_session(secret, use_case_id)
+        return self._admit(secret)
+
+    def _admit_service(self, user_id: int, use_case_id: int) -> Admitted:
+        with self.database.read() as session:
+            user = session.get(User, user_id)
+            if user is None or not user.is_active:
+                raise unauthenticated("the account is unknown or deactivated")
+            use_case = session.get(UseCase, use_case_id)
+            if use_case is None:
+                raise GatewayError(404, f"no use case {use_case_id}", code="no_use_case")
+            return self._grant(session, user, use_case, None, "service")
 
     def _admit(self, secret: str) -> Admitted:
         prefix = tokens.prefix_of(secret)

@@ -18,7 +18,7 @@ from gouvernail.gateway.parts import Extracted
 from gouvernail.gateway.providers import Operation, UpstreamUsage
 from gouvernail.gateway.redaction import AnswerFilter, Vault
 from gouvernail.gateway.rules import Ceiling, Decision
-from gouvernail.inspection.findings import Inspection
+from gouvernail.inspection.findings import Finding, Inspection
 from gouvernail.inventory.routing import RoutableModel
 
 
@@ -32,7 +32,13 @@ class Call:
     client: str
     oversized: bool = False
     use_case_id: int | None = None
-    """Only for the portal's playground: the use case a sign-in session (``secret``) acts on."""
+    """The use case a sign-in session (``secret``, the portal's playground) or a service of
+    this process (``acting_for``) acts on."""
+    acting_for: int | None = None
+    """A service of this process (insight) calls for this user, whom it authenticated."""
+    declared: dict[str, tuple[Finding, ...]] = field(default_factory=dict)
+    """Findings the calling service vouches for, by part path: insight declares each passage
+    with its source's data class. The decision weighs them with the detectors' findings."""
     started: float = field(default_factory=time.perf_counter)
     body: dict[str, Any] = field(default_factory=dict)
     """The parsed body; enforcement redacts it in place, so it is what goes upstream."""

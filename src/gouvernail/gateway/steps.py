@@ -7,12 +7,14 @@ Each step is one small class with ``async __call__(call)``; a step that refuses 
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import time
 from collections.abc import Awaitable, Callable
 from typing import Any, Protocol
 
 import orjson
 
+from gouvernail.charter.rules import CharterRules
 from gouvernail.gateway.accounting import (
     Claim,
     Limits,
@@ -30,7 +32,7 @@ from gouvernail.gateway.errors import GatewayError, invalid
 from gouvernail.gateway.parts import extract, replace
 from gouvernail.gateway.redaction import Vault
 from gouvernail.gateway.rules import Action, Ceiling, Rules, ceiling_for, sensitivity
-from gouvernail.inspection.findings import Inspection, TextPart
+from gouvernail.inspection.findings import InjectionVerdict, Inspection, PartFindings, TextPart
 from gouvernail.inventory.routing import RoutableModel
 from gouvernail.inventory.values import Capability
 from gouvernail.settings import GatewaySettings
@@ -127,7 +129,9 @@ class Admit:
         self.admission = admission
 
     async def __call__(self, call: Call) -> None:
-        call.admitted = await self.admission.admit(call.secret, call.use_case_id)
+        call.admitted = await self.admission.admit(
+            call.secret, call.use_case_id, acting_for=call.acting_for
+        )
 
 
 def _bad_messages(messages: Any) -> str | None:
@@ -233,16 +237,38 @@ class Inspect:
 
     async def __call__(self, call: Call) -> None:
         call.extracted = extract(call.operation, call.body)
-        if self.inspector is None or self.mode == "off":
-            return
         charter = admitted(call).charter
+        if self.inspector is not None and self.mode != "off":
 
-        def rank(name: str) -> int:
-            return sensitivity(charter, name)
+            def rank(name: str) -> int:
+                return sensitivity(charter, name)
 
-        call.inspection = await self.inspector.inspect(
-            [located.part for located in call.extracted.parts], mode=self.mode, rank=rank
+            call.inspection = await self.inspector.inspect(
+                [located.part for located in call.extracted.parts], mode=self.mode, rank=rank
+            )
+        if call.declared:
+            call.inspection = _with_declared(call, charter)
+
+
+def _with_declared(call: Call, charter: CharterRules) -> Inspection:
+    """The detectors' findings plus those the calling service vouches for (even with
+    inspection off: a declared class is not a detection)."""
+    assert call.extracted is not None
+    found = {p.path: p for p in call.inspection.parts} if call.inspection else {}
+    parts = tuple(
+        PartFindings(
+            located.part.path,
+            (found[located.part.path].findings if located.part.path in found else ())
+            + call.declared.get(located.part.path, ()),
+            cached=located.part.path in found and found[located.part.path].cached,
         )
+        for located in call.extracted.parts
+    )
+    classes = [f.data_class for part in parts for f in part.findings]
+    data_class = charter.most_sensitive(c for c in classes if c in charter.class_names)
+    if call.inspection is None:
+        return Inspection(parts, data_class, InjectionVerdict(detected=False, score=0.0))
+    return dataclasses.replace(call.inspection, parts=parts, data_class=data_class)
 
 
 class Decide:

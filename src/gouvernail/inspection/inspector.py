@@ -192,6 +192,11 @@ class Inspector:
             found.extend(self._names.repeated(scan, resolve(found)))
         return resolve(found)
 
+    def injection(self, text: str) -> InjectionVerdict:
+        """Prompt-injection signals of ``text`` alone (insight checks every passage it
+        indexes, so that instructions hidden in documents never reach a model)."""
+        return self._injection.verdict(text)
+
     def warm_up(self) -> None:
         """Load the NER model now (at server start) rather than on the first request."""
         if self.ner is not None:

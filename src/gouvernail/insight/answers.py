@@ -102,14 +102,17 @@ def check_citations(
     given = {p.number: p for p in passages}
     terms_of = {n: set(analyzer.terms(p.title + "\n" + p.text, language)) for n, p in given.items()}
     checks: list[CitationCheck] = []
+    previous: tuple[str, set[str]] = ("", set())
     for match in SENTENCE.finditer(answer):
         sentence = match.group(0).strip()
-        numbers = [int(n) for n in CITATION.findall(sentence)]
-        if not numbers:
-            continue
         words = set(analyzer.terms(CITATION.sub(" ", sentence), language))
+        numbers = [int(n) for n in CITATION.findall(sentence)]
+        if numbers and not words:  # "… 2027. [1]": the citation belongs to the sentence before
+            sentence, words = f"{previous[0]} {sentence}".strip(), previous[1]
+        elif words:
+            previous = (sentence, words)
         for number in dict.fromkeys(numbers):
             known = number in given
             support = len(words & terms_of[number]) / len(words) if known and words else 0.0
-            checks.append(CitationCheck(number, sentence, known, 1.0 if not words else support))
+            checks.append(CitationCheck(number, sentence, known, support))
     return checks

@@ -28,6 +28,12 @@ class SharePointOptions(Strict):
     library: str | None = Field(None, max_length=200)
     authority_host: str = Field("https://login.microsoftonline.com", max_length=300)
     graph_url: str = Field("https://graph.microsoft.com/v1.0", max_length=300)
+    ca_bundle: str | None = Field(
+        None,
+        max_length=1000,
+        description="A PEM file of the certificate authorities to trust (a corporate proxy's); "
+        "default: the system's.",
+    )
 
     @field_validator("credential_ref")
     @classmethod

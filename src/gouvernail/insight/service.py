@@ -98,6 +98,9 @@ class Insight:
                 "a SharePoint source needs its sharepoint options (tenant, client, secret)",
                 field="sharepoint",
             )
+        bundle = body.sharepoint.ca_bundle if body.sharepoint else None
+        if bundle and not Path(bundle).is_file():
+            raise GouvernailError(f"no file {bundle}", field="sharepoint.ca_bundle")
         if body.kind == "folder" and not Path(body.location).is_dir():
             raise GouvernailError(
                 f"{body.location} is not a directory this server can read", field="location"
@@ -241,6 +244,7 @@ class Insight:
             library=options.get("library"),
             authority_host=options["authority_host"],
             graph_url=options["graph_url"],
+            verify=options.get("ca_bundle") or True,
         )
 
     async def sync(
@@ -260,7 +264,7 @@ class Insight:
             used.close()
         view = SyncView(
             source=slug,
-            counts=dict(report.counts),
+            counts={k: v for k, v in report.counts.items() if v},
             problems=report.problems,
             seconds=round(report.seconds, 3),
             error=report.error,

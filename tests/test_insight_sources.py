@@ -287,6 +287,19 @@ def test_data_quality_shows_failures_duplicates_and_age(
     assert quality["recency_score"] == 5  # written just now
     assert quality["age_distribution"]["under 3 months"] == 5
 
+    # the measured scores feed the use case's qualification (an audited edit of the use case)
+    use_case = world.rt.use_cases.get(world.use_cases["insight"])
+    (measured,) = [s for s in use_case.data_sources if s.location == str(share)]
+    assert (measured.name, measured.data_class, measured.owner and measured.owner.username) == (
+        "Regulatory share",
+        "internal",
+        "alice",
+    )
+    assert (measured.available, measured.completeness, measured.recency) == (5, 2, 5)
+    version = use_case.version
+    _sync(client)  # nothing changed: the use case is not edited again
+    assert world.rt.use_cases.get(world.use_cases["insight"]).version == version
+
 
 # --- insight as a model name ------------------------------------------------------------------
 

@@ -225,6 +225,7 @@ class Runtime:
             gateway=lambda: self.gateway.gateway,
             inspector=lambda: None if self.settings.gateway.inspection == "off" else self.inspector,
             charters=self.charters,
+            use_cases=self.use_cases,
         )
 
     @cached_property

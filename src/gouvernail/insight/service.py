@@ -26,6 +26,7 @@ from gouvernail.insight.events import QuestionAnswered, SourceCreated, SourceDel
 from gouvernail.insight.folder import FolderConnector
 from gouvernail.insight.models import InsightChunk, InsightDocument, InsightSource
 from gouvernail.insight.parsing import ParseLimits, Parser
+from gouvernail.insight.qualification import feed
 from gouvernail.insight.quality import QualityView, quality
 from gouvernail.insight.retrieval import Passage, Ranked, rank
 from gouvernail.insight.schemas import (
@@ -49,6 +50,7 @@ if TYPE_CHECKING:
     from gouvernail.charter.service import Charters
     from gouvernail.gateway.pipeline import Gateway
     from gouvernail.inspection import Inspector
+    from gouvernail.registry.service import UseCases
 
 
 class Insight:
@@ -61,11 +63,13 @@ class Insight:
         gateway: Callable[[], Gateway],
         inspector: Callable[[], Inspector | None],
         charters: Charters,
+        use_cases: UseCases,
     ) -> None:
         self.database = database
         self.trail = trail
         self.settings = settings
         self.charters = charters
+        self.use_cases = use_cases
         self.store = Store(database.dialect)
         self.through = Through(gateway)
         self._parser: Parser | None = None
@@ -269,6 +273,8 @@ class Insight:
             seconds=round(report.seconds, 3),
             error=report.error,
         )
+        if not report.error:
+            await asyncio.to_thread(self._feed, context, slug)
         await self.trail.arecord(
             context,
             SourceSynced(
@@ -278,6 +284,22 @@ class Insight:
             ),
         )
         return view
+
+    def _feed(self, context: AuditContext, slug: str) -> None:
+        with self.database.read() as session:
+            source = self._source(session, slug)
+            owner = session.get(User, source.owner_id)
+            measured = quality(session, source)
+        feed(
+            self.use_cases,
+            context,
+            use_case_id=source.use_case_id,
+            name=source.name,
+            location=source.location,
+            owner=owner.username if owner else "",
+            data_class=source.data_class,
+            quality=measured,
+        )
 
     # --- questions ------------------------------------------------------------------------------
 

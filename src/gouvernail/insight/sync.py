@@ -29,13 +29,14 @@ from gouvernail.db.engine import Database
 from gouvernail.errors import ConflictError, GouvernailError
 from gouvernail.gateway.errors import GatewayError
 from gouvernail.insight.access import acl_id, resolve
-from gouvernail.insight.chunking import chunk_document
+from gouvernail.insight.chunking import Chunk, chunk_document
 from gouvernail.insight.connectors import Batch, Connector, ConnectorError, RemoteItem, Removed
 from gouvernail.insight.models import InsightDocument, InsightSource
 from gouvernail.insight.parsing import ParsedDocument, Parser, UnparsableDocument
 from gouvernail.insight.store import Prepared, Store
 from gouvernail.insight.through import Caller, Through
 from gouvernail.inspection import Inspector
+from gouvernail.inspection.findings import InjectionVerdict
 from gouvernail.settings import InsightSettings
 
 
@@ -273,11 +274,7 @@ class Syncer:
     async def _prepare(
         self, parsed: ParsedDocument, caller: Caller, source_id: int
     ) -> list[Prepared]:
-        chunks = chunk_document(
-            parsed, size=self.settings.chunk_chars, overlap=self.settings.chunk_overlap
-        )
-        inspector = self._inspector()
-        verdicts = [inspector.injection(c.text) if inspector else None for c in chunks]
+        chunks, verdicts = await asyncio.to_thread(self._checked, parsed)
         source = await asyncio.to_thread(self._source, source_id)
         texts = [
             f"{parsed.title}\n{c.heading or ''}\n{c.text}".strip()
@@ -303,6 +300,15 @@ class Syncer:
             else Prepared(c, False, (), next(found))
             for c, v in zip(chunks, verdicts, strict=True)
         ]
+
+    def _checked(self, parsed: ParsedDocument) -> tuple[list[Chunk], list[InjectionVerdict | None]]:
+        """The document's passages, each with its prompt-injection verdict (CPU work: run in
+        a worker thread, off the event loop)."""
+        chunks = chunk_document(
+            parsed, size=self.settings.chunk_chars, overlap=self.settings.chunk_overlap
+        )
+        inspector = self._inspector()
+        return chunks, [inspector.injection(c.text) if inspector else None for c in chunks]
 
     def _index(
         self,

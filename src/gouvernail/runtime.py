@@ -199,6 +199,12 @@ class Runtime:
         plug their fake providers in here; the default is real HTTP)."""
         from gouvernail.gateway.service import GatewayService
 
+        if transport is None and self.settings.self_hosted.enabled:
+            from gouvernail.gateway.providers.transport import AiohttpTransport
+            from gouvernail.selfhosted.inprocess import in_process
+
+            real = AiohttpTransport(max_connections=200, keepalive_expiry=30.0)
+            transport = in_process(self, real)  # our own /self-hosted/v1 without a socket
         service = GatewayService(
             self.settings,
             database=self.database,

@@ -346,7 +346,8 @@ class Syncer:
             assert source is not None
             assert document is not None
             self.store.clear(session, source, document)
-            document.status, document.error_code, document.error = "failed", code, message
+            document.status = "empty" if code == "empty" else "failed"
+            document.error_code, document.error = code, message
             document.content_hash, document.version = "", item.version
 
     def _touch(self, source_id: int, item: RemoteItem) -> None:

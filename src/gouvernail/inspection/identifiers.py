@@ -14,13 +14,16 @@ from collections.abc import Callable
 from functools import lru_cache
 
 import phonenumbers
-from presidio_analyzer import Pattern
-from presidio_analyzer.predefined_recognizers import IbanRecognizer
 
 from gouvernail.inspection.checksums import digits_of, luhn_ok, nir_ok, siren_ok, siret_ok
 from gouvernail.inspection.findings import Finding
+from gouvernail.inspection.lean import lean
 from gouvernail.inspection.registry import DetectorSpec, Registry
 from gouvernail.inspection.text import Scan, context_words
+
+with lean():  # Presidio would import torch and transformers for nothing (see lean.py)
+    from presidio_analyzer import Pattern
+    from presidio_analyzer.predefined_recognizers import IbanRecognizer
 
 CONTEXT_WINDOW = 50
 PHONE_CACHE = 4096

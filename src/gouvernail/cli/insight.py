@@ -174,5 +174,7 @@ def ask(
     for p in result.passages:
         where = f", {p.locator}" if p.locator else ""
         out.print(f"[{p.number}] {p.title}{where} — {p.path}")
+        if result.mode == "passages":  # without AI, the passages are the answer: show them
+            out.print(f"    {' '.join(p.text.split())[:400]}", highlight=False)
     for w in result.withheld:
         out.print(f"withheld: {w.title} {w.locator} ({w.signals})")

@@ -25,6 +25,7 @@ from tests.registry_helpers import DEPLOYMENT
 from gouvernail.audit import AuditContext
 from gouvernail.gateway.governance import UseCaseGatewayIn
 from gouvernail.gateway.service import GatewayService
+from gouvernail.identity.models import User
 from gouvernail.inventory.values import GuaranteeSpec, ModelSpec, ModelStatus, VendorSpec
 from gouvernail.registry.models import UseCase
 from gouvernail.registry.schemas import UseCaseIn
@@ -66,6 +67,28 @@ class World:
             region="fr-lyon",
             max_data_class="secret",
         )
+
+    def add_bundled_embeddings(self, base_url: str, name: str = "minilm-onprem") -> None:
+        """The embedding model bundled with Gouvernail, as served at ``base_url``."""
+        self.add_model(
+            name,
+            vendor="in-house",
+            upstream_model="all-minilm-l6-v2",
+            endpoint={"base_url": base_url},
+            credential_ref=None,
+            capabilities=["embeddings"],
+            hosting="self_hosted",
+            region="fr-lyon",
+            max_data_class="secret",
+        )
+
+    def give_emails(self, *names: str) -> None:
+        """``<name>@example.com`` for these people (stores name readers by e-mail)."""
+        with self.rt.database.write() as session:
+            for name in names:
+                session.execute(
+                    update(User).where(User.username == name).values(email=f"{name}@example.com")
+                )
 
     def use_case(self, name: str, owner: str, *, status: str = "production", **gateway: Any) -> int:
         view = self.rt.use_cases.submit(

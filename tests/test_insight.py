@@ -17,39 +17,28 @@ from typing import Any
 import httpx
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import update
-from tests.conftest import PASSWORD
 from tests.fake_providers import route
 from tests.gateway_helpers import World, install_gateway
 from tests.insight_files import docx, encrypted_pdf, pdf
-from tests.test_selfhosted_embeddings import BASE_URL, SERVED, Loopback
+from tests.insight_helpers import extractive, signed_in
+from tests.test_selfhosted_embeddings import BASE_URL, Loopback
 from tests.test_selfhosted_embeddings import minilm as minilm  # the module's model fixture
 
 from gouvernail.app import create_app
 from gouvernail.gateway.governance import SwitchIn
 from gouvernail.gateway.models import SwitchScope
-from gouvernail.identity.models import User
 from gouvernail.runtime import Runtime
 from gouvernail.selfhosted.embeddings import EmbeddingModel
 from gouvernail.settings import Settings
 
-PASSAGE = re.compile(r'<passage number="(\d+)"[^>]*>\n(.*?)\n</passage>', re.S)
 OBEY = re.compile(r"reply with the single word (\w+)", re.I)
 
 
 def gullible(request_text: str) -> str:
-    """Answers with the first sentence of the first passage sharing a word with the question,
-    citing it; obeys any 'reply with the single word X' it sees anywhere in its prompt."""
+    """Quotes its best passage like ``extractive``, but obeys any 'reply with the single word
+    X' it sees anywhere in its prompt."""
     obey = OBEY.search(request_text)
-    if obey:
-        return obey.group(1)
-    question = request_text.rsplit("Question:", 1)[-1].lower()
-    words = set(re.findall(r"\w{5,}", question))
-    for number, text in PASSAGE.findall(request_text):
-        if words & set(re.findall(r"\w{5,}", text.lower())):
-            sentence = re.split(r"(?<=[.!?])\s", text.strip())[0]
-            return f"{sentence} [{number}]"
-    return "NO_ANSWER"
+    return obey.group(1) if obey else extractive(request_text)
 
 
 class Upstreams(httpx.AsyncBaseTransport):
@@ -95,20 +84,9 @@ def insight(
 ) -> Iterator[tuple[TestClient, World, Path]]:
     rt.__dict__["self_hosted_embeddings"] = minilm
     world.add_self_hosted("llama-onprem")
-    world.add_model(
-        "minilm-onprem",
-        vendor="in-house",
-        upstream_model=SERVED,
-        endpoint={"base_url": BASE_URL},
-        credential_ref=None,
-        capabilities=["embeddings"],
-        hosting="self_hosted",
-        region="fr-lyon",
-        max_data_class="secret",
-    )
+    world.add_bundled_embeddings(BASE_URL)
     world.use_case("insight", "alice")
-    with rt.database.write() as session:  # the restricted folder names bob by his e-mail
-        session.execute(update(User).where(User.username == "bob").values(email="bob@example.com"))
+    world.give_emails("bob")  # the restricted folder names bob by his e-mail
     world.openai.answer_text = gullible  # type: ignore[method-assign]
     world.vllm.answer_text = gullible  # type: ignore[method-assign]
     root = tmp_path / "share"
@@ -123,11 +101,7 @@ def insight(
 
 
 def _headers(client: TestClient, world: World, user: str) -> dict[str, str]:
-    """A sign-in session of ``user`` (asking needs no membership of the use case)."""
-    token = client.post("/api/v1/auth/login", json={"username": user, "password": PASSWORD})
-    assert token.status_code == 200, token.text
-    client.cookies.clear()
-    return {"authorization": f"Bearer {token.json()['token']}"}
+    return signed_in(client, user)
 
 
 def _add(client: TestClient, world: World, root: Path, **fields: Any) -> dict[str, Any]:

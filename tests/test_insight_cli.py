@@ -7,11 +7,9 @@ from pathlib import Path
 
 import orjson
 import pytest
-from sqlalchemy import update
 from tests.conftest import invoke
 from tests.gateway_helpers import World
 
-from gouvernail.identity.models import User
 from gouvernail.settings import Settings
 
 AMM = "La date limite de dépôt du dossier AMM est le 15 mars 2027."
@@ -19,17 +17,7 @@ AMM = "La date limite de dépôt du dossier AMM est le 15 mars 2027."
 
 @pytest.fixture
 def console(cli_env: Settings, world: World, tmp_path: Path) -> Path:
-    world.add_model(
-        "minilm-onprem",
-        vendor="in-house",
-        upstream_model="all-minilm-l6-v2",
-        endpoint={"base_url": f"http://127.0.0.1:{cli_env.port}/self-hosted/v1"},
-        credential_ref=None,
-        capabilities=["embeddings"],
-        hosting="self_hosted",
-        region="fr-lyon",
-        max_data_class="secret",
-    )
+    world.add_bundled_embeddings(f"http://127.0.0.1:{cli_env.port}/self-hosted/v1")
     world.add_model(  # nothing listens there: the answer falls back to the passages
         "offline-llm",
         vendor="in-house",
@@ -42,8 +30,7 @@ def console(cli_env: Settings, world: World, tmp_path: Path) -> Path:
         max_data_class="secret",
     )
     world.use_case("insight", "alice")
-    with world.rt.database.write() as session:
-        session.execute(update(User).where(User.username == "alice").values(email="alice@x.fr"))
+    world.give_emails("alice")
     root = tmp_path / "share"
     root.mkdir()
     (root / "guide.md").write_text(f"# Guide AMM\n\n{AMM}\n", encoding="utf-8")

@@ -9,14 +9,13 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import select, update
+from sqlalchemy import select
 from tests.gateway_helpers import World
 from tests.graph_fake import FakeGraph, group, link, user
 from tests.insight_files import docx
 from tests.insight_helpers import ask, extractive, signed_in
 
 from gouvernail.audit.models import AuditRecord
-from gouvernail.identity.models import User
 
 MARKET = "Le marché européen des biosimilaires croît de 12 % par an."
 PRICE = "Le prix cible du projet Hermès est de 40 euros par boîte."
@@ -35,11 +34,7 @@ def library(
 ) -> tuple[TestClient, World, FakeGraph]:
     world.use_case("insight", "alice")
     world.openai.answer_text = extractive  # type: ignore[method-assign]
-    with world.rt.database.write() as session:
-        for name in ("alice", "bob"):
-            session.execute(
-                update(User).where(User.username == name).values(email=f"{name}@example.com")
-            )
+    world.give_emails("alice", "bob")
     monkeypatch.setenv("GRAPH_CLIENT_SECRET", graph.client_secret)
     graph.add_file(
         "Etudes/marche-2026.docx",

@@ -22,7 +22,6 @@ from tests.insight_helpers import ask, extractive, signed_in, source_body
 
 from gouvernail.db.base import utcnow
 from gouvernail.gateway.models import RequestLog
-from gouvernail.identity.models import User
 from gouvernail.insight.access import parse_readers
 from gouvernail.insight.connectors import RemoteItem
 from gouvernail.insight.folder import FolderConnector
@@ -46,11 +45,7 @@ def share(tmp_path: Path) -> Path:
 def setup(gw: TestClient, world: World, share: Path) -> tuple[TestClient, World]:
     world.use_case("insight", "alice")
     world.openai.answer_text = extractive  # type: ignore[method-assign]
-    with world.rt.database.write() as session:
-        for name in ("alice", "bob"):
-            session.execute(
-                update(User).where(User.username == name).values(email=f"{name}@example.com")
-            )
+    world.give_emails("alice", "bob")
     return gw, world
 
 

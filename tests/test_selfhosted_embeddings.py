@@ -424,17 +424,7 @@ def test_the_gateway_serves_the_bundled_model(
     settings: Settings, rt: Runtime, world: World, minilm: EmbeddingModel
 ) -> None:
     rt.__dict__["self_hosted_embeddings"] = minilm
-    world.add_model(
-        "minilm-onprem",
-        vendor="in-house",
-        upstream_model=SERVED,
-        endpoint={"base_url": BASE_URL},
-        credential_ref=None,
-        capabilities=["embeddings"],
-        hosting="self_hosted",
-        region="fr-lyon",
-        max_data_class="secret",
-    )
+    world.add_bundled_embeddings(BASE_URL)
     app = create_app(settings, rt)
     upstream = Loopback(app)
     install_gateway(rt, upstream)

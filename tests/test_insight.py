@@ -200,6 +200,7 @@ def test_without_ai_the_ranked_passages_are_the_answer(
     answer = _ask(client, world, "alice", "Quelle est la date limite de dépôt du dossier AMM ?")
     assert answer["mode"] == "passages"
     assert "vendor incident" in answer["reason"]
+    assert len(answer["request_ids"]) == 2  # the question's embedding and the refused answer
     assert any(p["locator"] == "page 2" for p in answer["passages"])
 
 

@@ -392,7 +392,9 @@ class Insight:
         for (model, use_case_id), group in groups.items():
             caller = Caller(use_case_id=use_case_id, user_id=user_id, request_id=request_id)
             try:
-                matrix = await self.through.embed([question], model=model, caller=caller)
+                matrix = await self.through.embed(
+                    [question], model=model, caller=caller, record=request_ids
+                )
             except GatewayError as error:
                 problem = error.message
                 continue
@@ -446,12 +448,12 @@ class Insight:
                 model=source.answer_model,
                 caller=caller,
                 declared=messages.declared,
+                record=result.request_ids,
             )
         except GatewayError as error:
             result.mode = "passages"
             result.reason = f"AI is unavailable ({error.code}): {error.message}"
             return
-        result.request_ids.append(answer.call.request_id)
         result.model = answer.model
         if abstained(answer.text):
             result.reason = "the documents you may read do not answer this question"

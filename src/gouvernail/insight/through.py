@@ -84,10 +84,13 @@ class Through:
         caller: Caller,
         data_class: str | None = None,
         source: str = "",
+        record: list[str] | None = None,
     ) -> np.ndarray:
         """Unit vectors of ``texts`` (one row each); passages are declared with ``data_class``
         (a question is not declared: the detectors judge it). Raises ``GatewayError``."""
         call = caller.call("embeddings", {"model": model, "input": list(texts)})
+        if record is not None:  # the gateway's request id, answered or refused
+            record.append(call.request_id)
         if data_class is not None:
             call.declared = {
                 f"input[{i}]": (passage(t, data_class, source),) for i, t in enumerate(texts)
@@ -109,6 +112,7 @@ class Through:
         caller: Caller,
         declared: dict[str, tuple[Finding, ...]],
         max_tokens: int = 800,
+        record: list[str] | None = None,
     ) -> Answer:
         """One non-streamed chat completion; raises ``GatewayError`` (refusals included)."""
         call = caller.call(
@@ -116,6 +120,8 @@ class Through:
             {"model": model, "messages": messages, "temperature": 0, "max_tokens": max_tokens},
         )
         call.declared = declared
+        if record is not None:
+            record.append(call.request_id)
         body = await self._gateway().handle(call)
         assert isinstance(body, dict)
         choice = (body.get("choices") or [{}])[0]

@@ -935,7 +935,7 @@ def main(argv: list[str] | None = None) -> int:
 
     from gouvernail.settings import Settings
 
-    with tempfile.TemporaryDirectory(prefix="gouvernail-insight-bench-") as tmp:
+    with tempfile.TemporaryDirectory(prefix="insight-retrieval-bench-") as tmp:
         scratch = Path(tmp)
         folder = scratch / "manpages"
         folder.mkdir()

@@ -64,7 +64,6 @@ from __future__ import annotations
 import argparse
 import contextlib
 import hashlib
-import inspect
 import json
 import os
 import re
@@ -86,7 +85,6 @@ from sqlalchemy.engine import make_url
 from gouvernail.db.engine import Database
 from gouvernail.db.migrate import upgrade
 from gouvernail.identity.models import Team, User
-from gouvernail.insight import fulltext
 from gouvernail.insight.access import acl_id, principals_of
 from gouvernail.insight.chunking import Chunk
 from gouvernail.insight.fulltext import ALLOWED
@@ -107,7 +105,7 @@ CANDIDATES = 50
 PASSAGES = 6
 RRF_K = 60
 PG_ADMIN = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
-PG_DATABASE = "gv_bench_scale"
+PG_DATABASE = f"gv_bench_scale_{os.getpid()}"
 SITES = 180_000  # the extrapolation's SharePoint estate
 DOCUMENTS_PER_SITE = (10, 100, 1000)
 
@@ -300,7 +298,7 @@ def database(backend: str, admin_url: str, keep: bool) -> Iterator[tuple[Databas
     """A fresh, migrated database; dropped at the end unless ``keep``."""
     scratch = None
     if backend == "sqlite":
-        scratch = Path(tempfile.mkdtemp(prefix="gv_bench_scale_"))
+        scratch = Path(tempfile.mkdtemp(prefix="insight_scale_"))
         url = f"sqlite:///{scratch / 'insight.db'}"
     else:
         _pg_admin(admin_url, f'DROP DATABASE IF EXISTS "{PG_DATABASE}" WITH (FORCE)')
@@ -570,40 +568,15 @@ def modes(store: Store, world: World) -> dict[str, Search]:
     return {"fulltext": fulltext_only, "vectors": vectors_only, "hybrid": hybrid}
 
 
-@contextlib.contextmanager
-def fts5_first() -> Iterator[None]:
-    """The proposed fix of ``insight/fulltext.py`` on SQLite: ``CROSS JOIN`` makes the planner
-    read the FTS5 matches first. With a plain ``JOIN`` it walks every chunk of the source
-    through ``ix_insight_chunks_source_id`` and evaluates the MATCH once per chunk."""
-    original = fulltext.text
-
-    def patched(statement: str) -> Any:
-        return original(
-            statement.replace(" JOIN insight_chunks c ", " CROSS JOIN insight_chunks c ")
-        )
-
-    fulltext.text = patched  # type: ignore[assignment]
-    try:
-        yield
-    finally:
-        fulltext.text = original  # type: ignore[assignment]
-
-
 def measure(
     db: Database, store: Store, world: World, asked: list[Question], cap: float
 ) -> dict[str, Any]:
     """Latency of each retrieval mode over ``asked`` (a mode stops after ``cap`` seconds of
-    queries), and the rights of what came back. On SQLite, while fulltext.py joins without
-    CROSS JOIN, the full-text and hybrid modes are measured again with the proposed plan."""
-    out: dict[str, Any] = {}
-    searches = modes(store, world)
-    for mode, search in searches.items():
-        out[mode] = measure_mode(db, world, search, asked, cap)
-    if db.is_sqlite and "CROSS JOIN" not in inspect.getsource(fulltext.FullText.search):
-        with fts5_first():
-            for mode in ("fulltext", "hybrid"):
-                out[f"{mode}+cj"] = measure_mode(db, world, searches[mode], asked, cap)
-    return out
+    queries), and the rights of what came back."""
+    return {
+        mode: measure_mode(db, world, search, asked, cap)
+        for mode, search in modes(store, world).items()
+    }
 
 
 def measure_mode(
@@ -611,7 +584,7 @@ def measure_mode(
 ) -> dict[str, Any]:
     loads = os.getloadavg()[0]
     first, _ = _timed(db, world, search, asked[0])  # on PostgreSQL: loads the vectors' copy
-    memory = _rss_mb()
+    memory = _memory_mb()
     if first < 1.0:
         for q in asked[1:3]:  # warm-up, not counted
             _timed(db, world, search, q)
@@ -711,16 +684,10 @@ def matching_share(db: Database, store: Store, asked: list[Question], sample: in
     return round(statistics.median(shares), 3)
 
 
-def _rss_mb() -> int:
+def _memory_mb(field: str = "VmRSS") -> int:
+    """This process's resident memory (``VmHWM``: its peak), from /proc."""
     for line in Path("/proc/self/status").read_text().splitlines():
-        if line.startswith("VmRSS:"):
-            return int(line.split()[1]) // 1024
-    return 0
-
-
-def _peak_rss_mb() -> int:
-    for line in Path("/proc/self/status").read_text().splitlines():
-        if line.startswith("VmHWM:"):
+        if line.startswith(field + ":"):
             return int(line.split()[1]) // 1024
     return 0
 
@@ -803,7 +770,7 @@ def run_backend(
             print(f"{backend}: {args.queries} queries at {size:,} chunks", file=sys.stderr)
             # a fresh store: on PostgreSQL its first vector query loads the in-memory copy
             row["queries"] = measure(db, Store(db.dialect), world, asked, args.mode_seconds)
-            row["peak_rss_mb"] = _peak_rss_mb()
+            row["peak_rss_mb"] = _memory_mb("VmHWM")
             results.append(row)
             print_row(row)
     return results
@@ -848,8 +815,8 @@ def print_row(row: dict[str, Any]) -> None:
             f"{q['first_query_ms']:9.1f} {q['queries']:>4} {q['mean_results']:5.1f} "
             f"{q['forbidden_results']:>3}"
         )
-    print("(+cj: full text with the proposed CROSS JOIN; n: queries measured; found: mean ids")
-    print(" returned; bad: returned chunks the user may not read)")
+    print("(n: queries measured; found: mean ids returned; bad: returned chunks the user may")
+    print(" not read, must be 0)")
     vectors = row["queries"]["vectors"]
     print(
         f"first vector query {vectors['first_query_ms'] / 1000:.1f} s (PostgreSQL: loads the "

@@ -22,10 +22,12 @@ from tests.insight_helpers import ask, extractive, signed_in, source_body
 
 from gouvernail.db.base import utcnow
 from gouvernail.gateway.models import RequestLog
-from gouvernail.insight.access import parse_readers
+from gouvernail.identity.models import User
+from gouvernail.insight.access import parse_readers, principals_of
 from gouvernail.insight.connectors import RemoteItem
 from gouvernail.insight.folder import FolderConnector
 from gouvernail.insight.models import InsightChunk, InsightDocument, InsightSource
+from gouvernail.search import Language
 
 AMM = "La date limite de dépôt du dossier AMM est le 15 mars 2027."
 
@@ -198,6 +200,31 @@ def test_sync_indexes_what_changed_and_follows_readers(
     assert _sync(client)["counts"]["removed"] == 1
     with world.rt.database.read() as session:
         assert session.scalar(select(func.count()).select_from(InsightChunk)) == 0
+
+
+def test_full_text_reads_the_title_and_the_heading_too(
+    setup: tuple[TestClient, World], share: Path
+) -> None:
+    """On both backends a passage is found by its document's title, which it rarely repeats."""
+    client, world = setup
+    (share / "note.pdf").write_bytes(
+        pdf(["Les signaux sont revus chaque semaine."], title="Calendrier de pharmacovigilance")
+    )
+    _create(client, world, share)
+    _sync(client)
+    insight = world.rt.insight
+    with world.rt.database.read() as session:
+        source = session.scalars(select(InsightSource.id).where(InsightSource.slug == "regulatory"))
+        found = insight.store.fulltext.search(
+            session,
+            "pharmacovigilance",
+            Language.FRENCH,
+            source_ids=list(source),
+            principals=principals_of(session, session.get_one(User, world.users["alice"])),
+            limit=5,
+        )
+        texts = [session.get(InsightChunk, i).text for i, _ in found]  # type: ignore[union-attr]
+    assert texts == ["Les signaux sont revus chaque semaine."]
 
 
 def test_a_crashed_sync_resumes_without_duplicates_or_losses(

@@ -33,22 +33,19 @@ class FullText:
     def terms(self, passage: str, language: Language) -> str:
         return " ".join(self.analyzer.terms(passage, language))
 
-    def add(self, session: Session, rows: Sequence[tuple[int, str]], language: Language) -> None:
-        """Index chunks ``(id, text)`` (their rows exist already)."""
-        if not rows:
-            return
+    def in_row(self, language: Language) -> str | None:
+        """On PostgreSQL, the SQL that computes a chunk's ``tsvector`` from its ``:searchable``
+        parameter inside the chunk's INSERT; None on SQLite (the chunk is indexed by ``add``)."""
         if self.dialect == "sqlite":
+            return None
+        return f"to_tsvector('{PG_CONFIGS[language]}', :searchable)"
+
+    def add(self, session: Session, rows: Sequence[tuple[int, str]], language: Language) -> None:
+        """Index chunks ``(id, text)`` in FTS5 (their rows exist already; SQLite only)."""
+        if rows:
             session.execute(
                 text("INSERT INTO insight_chunks_fts(rowid, terms) VALUES (:id, :terms)"),
                 [{"id": i, "terms": self.terms(t, language)} for i, t in rows],
-            )
-        else:
-            session.execute(
-                text(
-                    "UPDATE insight_chunks SET tsv = to_tsvector(CAST(:config AS regconfig), text)"
-                    " WHERE id IN :ids"
-                ).bindparams(bindparam("ids", expanding=True)),
-                {"config": PG_CONFIGS[language], "ids": [i for i, _ in rows]},
             )
 
     def remove(self, session: Session, chunk_ids: Sequence[int]) -> None:

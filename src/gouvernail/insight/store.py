@@ -4,11 +4,11 @@ it is now, never half-indexed)."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, select, text, update
 from sqlalchemy.orm import Session
 
 from gouvernail.insight.chunking import Chunk
@@ -43,27 +43,26 @@ class Store:
         """The document's passages become ``chunks`` (``document.acl_id`` set)."""
         assert document.acl_id is not None
         self.clear(session, source, document)
-        rows = [
-            InsightChunk(
-                document_id=document.id,
-                source_id=source.id,
-                acl_id=document.acl_id,
-                ordinal=p.chunk.ordinal,
-                text=p.chunk.text,
-                page=p.chunk.page,
-                slide=p.chunk.slide,
-                sheet=p.chunk.sheet,
-                heading=(p.chunk.heading or "")[:500] or None,
-                withheld=p.withheld,
-                signals=", ".join(p.signals),
-            )
+        language = Language(source.language)
+        values = [
+            {
+                "document_id": document.id,
+                "source_id": source.id,
+                "acl_id": document.acl_id,
+                "ordinal": p.chunk.ordinal,
+                "text": p.chunk.text,
+                "page": p.chunk.page,
+                "slide": p.chunk.slide,
+                "sheet": p.chunk.sheet,
+                "heading": (p.chunk.heading or "")[:500] or None,
+                "withheld": p.withheld,
+                "signals": ", ".join(p.signals),
+            }
             for p in chunks
         ]
-        session.add_all(rows)
-        session.flush()
-        language = Language(source.language)
-        self.fulltext.add(session, [(row.id, _searchable(document, row)) for row in rows], language)
-        vectors = [(row.id, document.acl_id, p.vector) for row, p in zip(rows, chunks, strict=True)]
+        searchable = [_searchable(document.title, p.chunk.heading, p.chunk.text) for p in chunks]
+        ids = self._insert(session, document, values, searchable, language)
+        vectors = [(i, document.acl_id, p.vector) for i, p in zip(ids, chunks, strict=True)]
         kept = [(c, a, v) for c, a, v in vectors if v is not None]
         if kept:
             width = int(kept[0][2].shape[0])
@@ -76,10 +75,43 @@ class Store:
                 )
             self.vectors.ensure(session, source.id, width)
             self.vectors.add(session, source.id, kept)
-        document.chunk_count = len(rows)
+        document.chunk_count = len(ids)
         document.char_count = sum(len(p.chunk.text) for p in chunks)
         document.withheld_chunks = sum(p.withheld for p in chunks)
         source.index_version += 1
+
+    def _insert(
+        self,
+        session: Session,
+        document: InsightDocument,
+        values: Sequence[Mapping[str, object]],
+        searchable: Sequence[str],
+        language: Language,
+    ) -> list[int]:
+        """Insert the chunk rows, with their full-text entries; their ids in order. On
+        PostgreSQL the ``tsvector`` is computed in the INSERT itself (an UPDATE afterwards would
+        leave a dead version of every row behind)."""
+        if not values:
+            return []
+        columns = list(values[0])
+        names, slots = ", ".join(columns), ", ".join(f":{c}" for c in columns)
+        in_row = self.fulltext.in_row(language)
+        params: list[dict[str, object]] = [dict(v) for v in values]
+        if in_row is not None:
+            names, slots = f"{names}, tsv", f"{slots}, {in_row}"
+            for p, words in zip(params, searchable, strict=True):
+                p["searchable"] = words
+        session.execute(text(f"INSERT INTO insight_chunks ({names}) VALUES ({slots})"), params)  # noqa: S608
+        ids = list(
+            session.scalars(
+                select(InsightChunk.id)
+                .where(InsightChunk.document_id == document.id)
+                .order_by(InsightChunk.id)
+            )
+        )
+        if in_row is None:
+            self.fulltext.add(session, list(zip(ids, searchable, strict=True)), language)
+        return ids
 
     def clear(self, session: Session, source: InsightSource, document: InsightDocument) -> None:
         ids = list(
@@ -112,7 +144,7 @@ class Store:
         source.index_version += 1
 
 
-def _searchable(document: InsightDocument, chunk: InsightChunk) -> str:
+def _searchable(title: str, heading: str | None, passage: str) -> str:
     """What the full-text index reads for a chunk: its words, its heading and its document's
     title (a passage rarely repeats the title it sits under)."""
-    return "\n".join(x for x in (document.title, chunk.heading or "", chunk.text) if x)
+    return "\n".join(x for x in (title, heading or "", passage) if x)

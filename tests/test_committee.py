@@ -21,6 +21,7 @@ from gouvernail.audit import AuditContext
 from gouvernail.audit.models import AuditRecord
 from gouvernail.committee import Awaiting
 from gouvernail.committee.quorum import QuorumRule
+from gouvernail.db.base import utcnow
 from gouvernail.identity.models import Notification
 from gouvernail.registry.models import ApprovalDecision, KeyResult, Transition, UseCase
 from gouvernail.runtime import Runtime
@@ -222,7 +223,7 @@ def test_membership_needs_the_directory_role_and_keeps_history(
             headers=admin,
         )
     )
-    assert ended["until"] == TODAY.isoformat()
+    assert ended["until"] == utcnow().date().isoformat()  # today, when it ended
     assert ended["active"] is False
     refused(
         client.post(

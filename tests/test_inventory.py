@@ -5,6 +5,7 @@ and who may do what."""
 from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -27,10 +28,20 @@ from tests.inventory_helpers import (
 )
 
 from gouvernail.audit import AuditContext
+from gouvernail.db.base import utcnow
 from gouvernail.errors import ConflictError, GouvernailError
 from gouvernail.inventory import ModelStatus
 from gouvernail.inventory.models import InventoryModel
 from gouvernail.runtime import Runtime
+
+
+@pytest.fixture(autouse=True)
+def _pinned_day(request: pytest.FixtureRequest) -> None:
+    """The inventory's today is the helpers' TODAY (taken at import): a run that crosses
+    midnight must not move review dates by a day."""
+    if "rt" in request.fixturenames:
+        request.getfixturevalue("rt").inventory.today = lambda: TODAY
+
 
 ROLES = {
     "ref": ("ai_referent",),
@@ -788,4 +799,4 @@ def test_the_service_refuses_a_decision_without_a_reason(
     assert refused.value.field == "reason"
     unchanged = rt.inventory.get_model("mistral-large-eu")
     assert (unchanged.status, unchanged.version) == ("candidate", 1)
-    assert unchanged.status_changed_at.date() == TODAY
+    assert utcnow() - unchanged.status_changed_at < timedelta(minutes=10)  # when it was declared

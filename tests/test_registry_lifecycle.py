@@ -106,6 +106,7 @@ def assessed(
 def test_high_risk_idea_to_production(
     client: TestClient, cast: dict[str, int], login: Login, rt: Runtime
 ) -> None:
+    rt.use_cases.today = lambda: TODAY  # a run crossing midnight keeps one day
     alice = login("alice")
     uc = assessed(client, alice, cast, HIGH)
     assert uc["ai_act_tier"] == "high"

@@ -6,7 +6,7 @@ reads its routing here (``routable_models``, ``routing``): only approved models 
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
@@ -45,13 +45,20 @@ from gouvernail.inventory.views import (
 class Inventory:
     """Vendors, their contractual guarantees and models; every change audited."""
 
-    def __init__(self, database: Database, trail: AuditTrail, charters: Charters) -> None:
+    def __init__(
+        self,
+        database: Database,
+        trail: AuditTrail,
+        charters: Charters,
+        today: Callable[[], date] = lambda: utcnow().date(),
+    ) -> None:
         self.database = database
         self.trail = trail
         self.charters = charters
+        self.today = today  # review dates are days in UTC; tests pin it
 
     def _env(self) -> ops.Env:
-        return ops.Env(today=utcnow().date(), charter=self.charters.active())
+        return ops.Env(today=self.today(), charter=self.charters.active())
 
     # --- views ----------------------------------------------------------------------------------
 
@@ -71,7 +78,7 @@ class Inventory:
     def create_vendor(
         self, ctx: AuditContext, spec: VendorSpec, guarantees: list[GuaranteeSpec] | None = None
     ) -> VendorView:
-        today = utcnow().date()
+        today = self.today()
 
         def work(tx: Tx) -> VendorView:
             vendor = contracts.create_vendor(tx, spec, guarantees or [])
@@ -90,7 +97,7 @@ class Inventory:
     ) -> VendorView:
         """Change declared facts; ``version`` is the one you read (409 if it moved since)."""
         reason = ops.require_reason(reason)
-        today = utcnow().date()
+        today = self.today()
 
         def work(tx: Tx) -> VendorView:
             vendor = ops.get_vendor(tx.session, slug)
@@ -104,10 +111,10 @@ class Inventory:
 
     def get_vendor(self, slug: str) -> VendorView:
         with self.database.read() as session:
-            return self._vendor_view(session, ops.get_vendor(session, slug), utcnow().date())
+            return self._vendor_view(session, ops.get_vendor(session, slug), self.today())
 
     def list_vendors(self) -> list[VendorView]:
-        today = utcnow().date()
+        today = self.today()
         with self.database.read() as session:
             vendors = session.scalars(select(Vendor).order_by(Vendor.slug)).all()
             return [self._vendor_view(session, v, today) for v in vendors]
@@ -115,7 +122,7 @@ class Inventory:
     # --- guarantees and their reviews -----------------------------------------------------------
 
     def add_guarantee(self, ctx: AuditContext, slug: str, spec: GuaranteeSpec) -> GuaranteeView:
-        today = utcnow().date()
+        today = self.today()
 
         def work(tx: Tx) -> GuaranteeView:
             guarantee = contracts.add_guarantee(tx, ops.get_vendor(tx.session, slug), spec)
@@ -177,7 +184,7 @@ class Inventory:
 
     def reviews(self, within_days: int = 30) -> list[ReviewItem]:
         """Active guarantees overdue or due within ``within_days``, the most urgent first."""
-        today = utcnow().date()
+        today = self.today()
         with self.database.read() as session:
             due = session.scalars(
                 select(Guarantee)
@@ -259,7 +266,7 @@ class Inventory:
     def get_model(self, name: str) -> ModelView:
         """Any model, whatever its status (404 if unknown)."""
         with self.database.read() as session:
-            return self._model_view(session, ops.get_model(session, name), utcnow().date())
+            return self._model_view(session, ops.get_model(session, name), self.today())
 
     def list_models(
         self,
@@ -282,7 +289,7 @@ class Inventory:
         if vendor is not None:
             query = query.join(Vendor).where(Vendor.slug == vendor)
         admits = self._admits(accepting) if accepting is not None else None
-        today = utcnow().date()
+        today = self.today()
         with self.database.read() as session:
             known = ops.statuses(session)
             return [
@@ -332,7 +339,7 @@ class Inventory:
 
     def compare(self, request: CompareRequest) -> Comparison:
         """Candidate models side by side for an expected volume."""
-        today = utcnow().date()
+        today = self.today()
         with self.database.read() as session:
             rows = {
                 m.name: m

@@ -260,7 +260,30 @@ def _tour_data(rt: Runtime, ctx: AuditContext, make_user: Callable[..., int]) ->
                 )
     with rt.database.write() as session:
         session.add_all(rows)
+    _tour_proxy_log(rt, ctx, now)
     return {"use_case": by_status.get("production") or live[0].id, "user": user_id}
+
+
+def _tour_proxy_log(rt: Runtime, ctx: AuditContext, now: datetime) -> None:
+    """A web-proxy log of the last days for the shadow-AI page: chat and translation tools, a
+    direct call to a model API, a large upload, a malformed line."""
+    rows = ["time,user,department,host,bytes_out,bytes_in"]
+    visits = [
+        ("daniel.okafor", "", "chatgpt.com", 4000),
+        ("daniel.okafor", "", "www.deepl.com", 9000),
+        ("sophie.renaud", "", "claude.ai", 2500),
+        ("james.whitfield", "", "api.openai.com", 1200),
+        ("visitor@ext.example", "Legal", "chatgpt.com", 15 * 2**20),
+    ]
+    for day in range(1, 15):
+        for n, (user, department, host, sent) in enumerate(visits):
+            if (day + n) % 3:
+                at = (now - timedelta(days=day, minutes=n)).strftime("%Y-%m-%dT%H:%M:%SZ")
+                rows.append(f"{at},{user},{department},{host},{sent},{3 * sent}")
+    rows.append("not a time,daniel.okafor,,chatgpt.com,1,1")
+    log = rt.settings.data_dir / "tour-proxy.csv"
+    log.write_text("\n".join(rows) + "\n")
+    rt.shadow.import_file(ctx, log, "csv", name="proxy-export.csv")
 
 
 PAGES = (
@@ -279,6 +302,7 @@ PAGES = (
     ("inventory", "/inventory"),
     ("playground", "/playground"),
     ("observatory", "/observatory"),
+    ("observatory-shadow-ai", "/observatory/shadow-ai"),
     ("audit", "/audit"),
     ("admin", "/admin"),
     ("admin-users", "/admin/users"),

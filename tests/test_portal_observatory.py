@@ -196,7 +196,7 @@ def test_the_period_figures_from_real_gateway_calls(gw: TestClient, traffic: Wor
     assert row_of(licences, "Sales") == ["Sales", "1", "1", "100", "1", "1"]
     assert row_of(licences, "Total") == ["Total", "3", "2", "67", "3", "2"]
     assert "This is the gateway's view" in page.text
-    assert "No proxy-log source is connected yet" in page.text
+    assert "/observatory/shadow-ai" in page.text  # the shadow-AI page, for an AI referent
 
 
 def test_the_period_and_department_filters_change_the_figures(

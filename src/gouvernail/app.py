@@ -34,15 +34,19 @@ from gouvernail.api import (
     use_case_governance,
     use_cases,
 )
+from gouvernail.api import bias as bias_routes
 from gouvernail.api import committee as committee_routes
 from gouvernail.api import documentation as documentation_routes
+from gouvernail.api import feedback as feedback_routes
 from gouvernail.api import gateway as gateway_routes
+from gouvernail.api import incidents as incident_routes
 from gouvernail.api import insight as insight_routes
 from gouvernail.api import inspect as inspect_routes
 from gouvernail.api import inventory as inventory_routes
 from gouvernail.api import literacy as literacy_routes
 from gouvernail.api import risks as risk_routes
 from gouvernail.api import selfhosted as self_hosted_routes
+from gouvernail.api import shadow as shadow_routes
 from gouvernail.api import signatures as signature_routes
 from gouvernail.errors import GouvernailError
 from gouvernail.gateway.retention import purge_content
@@ -246,6 +250,10 @@ def create_app(settings: Settings, runtime: Runtime | None = None) -> FastAPI:
         gateway_governance,
         inspect_routes,
         insight_routes,
+        shadow_routes,
+        feedback_routes,
+        incident_routes,
+        bias_routes,
     ):
         app.include_router(module.router)
     if settings.self_hosted.enabled:

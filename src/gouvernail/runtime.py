@@ -49,6 +49,10 @@ if TYPE_CHECKING:
     from gouvernail.gateway.service import GatewayService
     from gouvernail.insight.service import Insight
     from gouvernail.inspection import Inspector
+    from gouvernail.observatory.bias.service import BiasTests
+    from gouvernail.observatory.feedback.service import Feedbacks
+    from gouvernail.observatory.incidents.service import Incidents
+    from gouvernail.observatory.shadow.service import Shadow
     from gouvernail.selfhosted import EmbeddingModel
 
 
@@ -232,6 +236,48 @@ class Runtime:
             inspector=lambda: None if self.settings.gateway.inspection == "off" else self.inspector,
             charters=self.charters,
             use_cases=self.use_cases,
+        )
+
+    @cached_property
+    def feedback(self) -> Feedbacks:
+        """Verdicts on answers, and the error rates they give."""
+        from gouvernail.observatory.feedback.service import Feedbacks
+
+        return Feedbacks(self.database, self.trail, self.use_cases.is_member)
+
+    @cached_property
+    def bias(self) -> BiasTests:
+        """Bias tests by counterfactual pairs; their model calls go through ``gateway``. The
+        shipped templates, plus ``<data_dir>/bias_templates.yaml`` if present."""
+        from gouvernail.observatory.bias.service import BiasTests
+        from gouvernail.observatory.bias.templates import BiasTemplates
+
+        return BiasTests(
+            self.database,
+            self.trail,
+            BiasTemplates.load(self.settings.data_dir),
+            gateway=lambda: self.gateway.gateway,
+        )
+
+    @cached_property
+    def incidents(self) -> Incidents:
+        """The AI incident register, with the AI Act serious-incident rules."""
+        from gouvernail.observatory.incidents.rules import SeriousIncidentRules
+        from gouvernail.observatory.incidents.service import Incidents
+
+        return Incidents(self.database, self.trail, SeriousIncidentRules.builtin())
+
+    @cached_property
+    def shadow(self) -> Shadow:
+        """Shadow-AI discovery from web-proxy logs (DuckDB, imported only when used)."""
+        from gouvernail.observatory.shadow.service import Shadow
+
+        return Shadow(
+            self.database,
+            self.trail,
+            self.settings.shadow,
+            use_cases=self.use_cases,
+            inventory=self.inventory,
         )
 
     @cached_property

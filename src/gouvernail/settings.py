@@ -245,6 +245,41 @@ class InsightSettings(BaseSettings):
     )
 
 
+class ShadowSettings(BaseSettings):
+    """Shadow-AI discovery from web-proxy logs (``GOUVERNAIL_SHADOW__<NAME>``)."""
+
+    model_config = SettingsConfigDict(extra="forbid")
+
+    segment_mb: int = Field(
+        64, ge=4, le=4096, description="A log is imported (and resumed) by segments of this size."
+    )
+    max_line_kb: int = Field(
+        1024, ge=1, le=1024, description="Longer lines are cut out and counted as malformed."
+    )
+    duckdb_memory_mb: int = Field(1024, ge=128, le=1 << 20, description="DuckDB's memory limit.")
+    duckdb_threads: int = Field(2, ge=1, le=256, description="DuckDB's threads.")
+    lease_seconds: int = Field(
+        60,
+        ge=5,
+        le=86400,
+        description="An import silent for this long (its importer crashed) may be taken over.",
+    )
+    gateway_identities: list[str] = Field(
+        default_factory=list,
+        description="Proxy identities of the gateway's own outbound calls: their calls to model "
+        "APIs are not bypasses.",
+    )
+    upload_alert_mb: int = Field(
+        10,
+        ge=1,
+        le=1 << 20,
+        description="Uploads by one person to one unsanctioned service past this are findings.",
+    )
+    upload_max_mb: int = Field(
+        2048, ge=1, le=1 << 20, description="Largest log file accepted over the API."
+    )
+
+
 class Settings(BaseSettings):
     """Gouvernail settings. Environment variables: ``GOUVERNAIL_<NAME>`` (nested: ``__``)."""
 
@@ -384,6 +419,7 @@ class Settings(BaseSettings):
     gateway: GatewaySettings = Field(default_factory=GatewaySettings)
     self_hosted: SelfHostedSettings = Field(default_factory=SelfHostedSettings)
     insight: InsightSettings = Field(default_factory=InsightSettings)
+    shadow: ShadowSettings = Field(default_factory=ShadowSettings)
 
     @classmethod
     def settings_customise_sources(

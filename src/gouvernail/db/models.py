@@ -9,6 +9,10 @@ from gouvernail.identity import models as identity_models
 from gouvernail.insight import models as insight_models
 from gouvernail.inventory import models as inventory_models
 from gouvernail.literacy import models as literacy_models
+from gouvernail.observatory.bias import models as bias_models
+from gouvernail.observatory.feedback import models as feedback_models
+from gouvernail.observatory.incidents import models as incident_models
+from gouvernail.observatory.shadow import models as shadow_models
 from gouvernail.portal import models as portal_models
 from gouvernail.registry import models as registry_models
 from gouvernail.risk import models as risk_models
@@ -18,10 +22,13 @@ metadata = Base.metadata
 
 __all__ = [
     "audit_models",
+    "bias_models",
     "charter_models",
     "committee_models",
+    "feedback_models",
     "gateway_models",
     "identity_models",
+    "incident_models",
     "insight_models",
     "inventory_models",
     "literacy_models",
@@ -29,5 +36,6 @@ __all__ = [
     "portal_models",
     "registry_models",
     "risk_models",
+    "shadow_models",
     "signature_models",
 ]

@@ -105,7 +105,7 @@ class RequestLog(Base):
     )
     at: Mapped[datetime] = mapped_column(UtcDateTime, index=True)
     """On PostgreSQL the primary key is (id, at), as partitioning by month requires."""
-    request_id: Mapped[str] = mapped_column(String(64))
+    request_id: Mapped[str] = mapped_column(String(64), index=True)
     user_id: Mapped[int | None] = mapped_column(Integer)
     team_id: Mapped[int | None] = mapped_column(Integer)
     use_case_id: Mapped[int | None] = mapped_column(Integer)

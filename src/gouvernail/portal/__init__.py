@@ -24,6 +24,7 @@ from gouvernail.portal.pages import (
     inventory,
     observatory,
     playground,
+    shadow,
     use_case,
 )
 from gouvernail.portal.templating import Pages
@@ -44,6 +45,7 @@ ROUTERS = (
     catalogue.router,
     use_case.router,
     observatory.router,
+    shadow.router,
 )
 
 __all__ = ["error_page", "install", "wants_page"]

@@ -121,6 +121,35 @@ LABELS: dict[str, dict[str, str]] = {
         "information": N_("for information"),
         "suspension_requested": N_("suspension requested"),
     },
+    "shadow_severity": {
+        "critical": N_("critical"),
+        "warning": N_("warning"),
+        "info": N_("information"),
+    },
+    "shadow_category": {
+        "chat": N_("chat assistant"),
+        "api": N_("model API"),
+        "code": N_("code assistant"),
+        "image": N_("images"),
+        "audio": N_("audio"),
+        "video": N_("video"),
+        "writing": N_("writing"),
+        "translation": N_("translation"),
+        "search": N_("search"),
+        "meeting": N_("meetings"),
+        "agent": N_("agent"),
+        "productivity": N_("productivity"),
+        "other": N_("other"),
+    },
+    "shadow_finding": {
+        "direct_api": N_("Direct call to a model API"),
+        "large_upload": N_("Large upload to an unsanctioned service"),
+    },
+    "shadow_import": {
+        "running": N_("in progress or interrupted"),
+        "complete": N_("complete"),
+        "failed": N_("failed"),
+    },
 }
 
 

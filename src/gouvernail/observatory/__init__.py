@@ -1,0 +1,1 @@
+"""The observatory: the numbers a committee decides on."""

@@ -633,7 +633,7 @@ async def embed_questions(inst: Installation, questions: Sequence[str]) -> np.nd
     """The questions' vectors, through the gateway for the reader (32 per call)."""
     import numpy as np
 
-    from gouvernail.insight.through import Caller
+    from gouvernail.gateway.through import Caller
 
     caller = Caller(use_case_id=inst.use_case_id, user_id=inst.reader_id, request_id="bench")
     parts = [

@@ -13,8 +13,8 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from gouvernail.gateway.through import passage as declared_passage
 from gouvernail.insight.retrieval import Passage
-from gouvernail.insight.through import passage as declared_passage
 from gouvernail.inspection.findings import Finding
 from gouvernail.search import Analyzer, Language
 

@@ -19,8 +19,8 @@ from gouvernail.audit import AuditContext
 from gouvernail.audit.events import Actor
 from gouvernail.errors import GouvernailError
 from gouvernail.gateway.errors import GatewayError
+from gouvernail.gateway.through import Caller
 from gouvernail.insight.schemas import AskIn, AskView
-from gouvernail.insight.through import Caller
 
 if TYPE_CHECKING:
     from gouvernail.runtime import Runtime

@@ -18,6 +18,7 @@ from gouvernail.audit import AuditContext, AuditTrail, Tx
 from gouvernail.db.engine import Database
 from gouvernail.errors import ConflictError, GouvernailError, NotFoundError
 from gouvernail.gateway.errors import GatewayError
+from gouvernail.gateway.through import Caller, Through
 from gouvernail.identity.models import User
 from gouvernail.insight.access import parse_readers, principals_of
 from gouvernail.insight.answers import abstained, check_citations, prompt
@@ -41,7 +42,6 @@ from gouvernail.insight.schemas import (
 )
 from gouvernail.insight.store import Store
 from gouvernail.insight.sync import Progress, Syncer
-from gouvernail.insight.through import Caller, Through
 from gouvernail.registry.models import UseCase
 from gouvernail.search import Language
 from gouvernail.settings import Settings

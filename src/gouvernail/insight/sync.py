@@ -28,13 +28,13 @@ from gouvernail.db.base import utcnow
 from gouvernail.db.engine import Database
 from gouvernail.errors import ConflictError, GouvernailError
 from gouvernail.gateway.errors import GatewayError
+from gouvernail.gateway.through import Caller, Through
 from gouvernail.insight.access import acl_id, resolve
 from gouvernail.insight.chunking import Chunk, chunk_document
 from gouvernail.insight.connectors import Batch, Connector, ConnectorError, RemoteItem, Removed
 from gouvernail.insight.models import InsightDocument, InsightSource
 from gouvernail.insight.parsing import ParsedDocument, Parser, UnparsableDocument
 from gouvernail.insight.store import Prepared, Store
-from gouvernail.insight.through import Caller, Through
 from gouvernail.inspection import Inspector
 from gouvernail.inspection.findings import InjectionVerdict
 from gouvernail.settings import InsightSettings

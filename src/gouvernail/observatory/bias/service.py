@@ -26,8 +26,8 @@ from gouvernail.db.base import utcnow
 from gouvernail.db.engine import Database
 from gouvernail.errors import NotFoundError
 from gouvernail.gateway.errors import GatewayError
+from gouvernail.gateway.through import Caller, Through
 from gouvernail.identity.models import User
-from gouvernail.insight.through import Caller, Through
 from gouvernail.observatory.bias import report as reporting
 from gouvernail.observatory.bias.events import BiasRunFinished, BiasRunStarted
 from gouvernail.observatory.bias.models import BiasPrompt, BiasRun, PromptStatus, RunStatus

@@ -1,6 +1,6 @@
-"""Insight's model calls, made through the gateway's pipeline like any other call: admitted for
-a user on a use case, inspected, decided, accounted, recorded in the request log and the audit
-trail.
+"""Model calls made by this process's own services (insight, bias tests, evaluations,
+canaries), through the gateway's pipeline like any other call: admitted for a user on a use case,
+inspected, decided, accounted, recorded in the request log and the audit trail.
 
 Every passage is declared to the gateway with its source's data class (a ``DOCUMENT_PASSAGE``
 finding), so the decision weighs what the passages are, not only what the detectors see: a
@@ -40,8 +40,9 @@ class Caller:
 
     def call(self, operation: Any, body: dict[str, Any]) -> Call:
         suffix = secrets.token_hex(4)
+        request_id = f"{self.request_id}.{suffix}" if self.request_id else ""
         return Call(
-            request_id=f"{self.request_id}.{suffix}" if self.request_id else f"insight-{suffix}",
+            request_id=request_id or f"{self.client}-{suffix}",
             operation=operation,
             raw=orjson.dumps(body),
             secret=self.secret,

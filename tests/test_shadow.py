@@ -17,6 +17,7 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select, update
 from tests.conftest import invoke
+from tests.job_helpers import wait_for_job
 from tests.shadow_helpers import make_company, squid
 
 from gouvernail.audit import AuditContext
@@ -55,12 +56,19 @@ SQUID_LOG = "\n".join(
 def upload(
     client: TestClient, headers: dict[str, str], body: bytes, fmt: str, name: str = "access.log"
 ) -> Any:
-    return client.post(
+    """Send the log; once accepted (202, a job), wait for the job and answer the import."""
+    response = client.post(
         "/api/v1/shadow/imports",
         params={"format": fmt, "name": name},
         content=body,
         headers=headers | {"content-type": "application/octet-stream"},
     )
+    if response.status_code != 202:
+        return response
+    job = wait_for_job(client, headers, response.json()["id"])
+    assert job["status"] == "succeeded", job
+    assert job["kind"] == "shadow.import"
+    return client.get(f"/api/v1/shadow/imports/{job['result']['import_id']}", headers=headers)
 
 
 def report(client: TestClient, headers: dict[str, str], **params: str) -> dict[str, Any]:
@@ -134,7 +142,7 @@ def test_who_may_read_curate_and_import(
     assert upload(client, aud, SQUID_LOG.encode(), "squid").status_code == 403
     assert upload(client, ref, SQUID_LOG.encode(), "squid").status_code == 403  # reads, curates
     assert client.patch("/api/v1/shadow/services/deepl", json=patch, headers=ref).status_code == 200
-    assert upload(client, sec, SQUID_LOG.encode(), "squid").status_code == 201
+    assert upload(client, sec, SQUID_LOG.encode(), "squid").status_code == 200
 
 
 # --- imports and the report --------------------------------------------------------------------
@@ -146,7 +154,7 @@ def test_a_squid_log_shows_who_uses_which_ai_service(
     rt.settings.shadow.gateway_identities = ["svc-gateway"]
     sec = login("sec")
     response = upload(client, sec, SQUID_LOG.encode(), "squid")
-    assert response.status_code == 201, response.text
+    assert response.status_code == 200, response.text
     imported = response.json()
     assert imported["status"] == "complete"
     assert imported["resumed"] is False

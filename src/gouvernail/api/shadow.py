@@ -16,6 +16,8 @@ from gouvernail.api.deps import Require, Rt, audit_context
 from gouvernail.db.base import utcnow
 from gouvernail.errors import GouvernailError
 from gouvernail.identity.principal import Principal
+from gouvernail.jobs.builtin import ShadowImport, uploads
+from gouvernail.jobs.schemas import JobView
 from gouvernail.observatory.shadow.schemas import (
     AdoptIn,
     AdoptView,
@@ -84,8 +86,8 @@ def adopt_service(
 
 @router.post(
     "/imports",
-    status_code=201,
-    response_model=ImportView,
+    status_code=202,
+    response_model=JobView,
     openapi_extra={
         "requestBody": {
             "required": True,
@@ -101,17 +103,20 @@ async def import_log(
     runtime: Rt,
     format: Annotated[LogFormat, Query(description="squid, zscaler, csv or jsonl")],
     name: Annotated[str, Query(min_length=1, max_length=500, description="The file's name.")],
-) -> ImportView:
-    """Import a proxy log sent as the request body (gzip or not). Sending a file whose import
-    stopped midway resumes it; a file imported already is refused (409)."""
+) -> JobView:
+    """Upload a proxy log (gzip or not) to import; the import runs as a job (follow it with
+    GET /api/v1/jobs/{id}; its result names the import). What the import would refuse — an
+    empty file, a CSV without its columns, a file imported already (409) — is refused here at
+    once. Sending a file whose import stopped midway resumes it."""
     limit = runtime.settings.shadow.upload_max_mb * 2**20
     declared = request.headers.get("content-length")
     if declared and declared.isdigit() and int(declared) > limit:
         raise _too_large(limit)
-    folder = runtime.settings.data_dir / "shadow-uploads"
+    folder = uploads(runtime)
     folder.mkdir(parents=True, exist_ok=True)
     handle, name_on_disk = tempfile.mkstemp(dir=folder, suffix=".log")
     path = Path(name_on_disk)
+    queued = False
     try:
         size = 0
         with open(handle, "wb") as file:  # noqa: ASYNC230 - small writes, the loop stays free
@@ -120,10 +125,19 @@ async def import_log(
                 if size > limit:
                     raise _too_large(limit)
                 file.write(chunk)
-        context = audit_context(request, principal)
-        return await asyncio.to_thread(runtime.shadow.import_file, context, path, format, name=name)
+        await asyncio.to_thread(runtime.shadow.check_file, path, format)
+        job = await asyncio.to_thread(
+            runtime.jobs.enqueue,
+            audit_context(request, principal),
+            "shadow.import",
+            ShadowImport(path=str(path), format=format, name=name),
+            requested_by=principal.user_id,
+        )
+        queued = True
+        return job
     finally:
-        await asyncio.to_thread(path.unlink, missing_ok=True)
+        if not queued:
+            await asyncio.to_thread(path.unlink, missing_ok=True)
 
 
 def _too_large(limit: int) -> GouvernailError:

@@ -50,6 +50,14 @@ class Claim:
     resumed: bool
 
 
+def imported_already(row: ShadowImport) -> ConflictError:
+    return ConflictError(
+        f"this file was imported already (import {row.id}, {row.name}, "
+        f"{row.finished_at:%Y-%m-%d %H:%M} UTC)",
+        field="file",
+    )
+
+
 class Importer:
     def __init__(self, database: Database, trail: AuditTrail, settings: ShadowSettings) -> None:
         self.database = database
@@ -97,6 +105,21 @@ class Importer:
             raise
         self._finish(context, claim, reader.digest.hexdigest(), "")
         return claim
+
+    def check(self, path: Path, kind: str) -> None:
+        """What refuses a file before its import starts (format, empty, header, imported
+        already), so an upload is answered at once rather than by a failed job."""
+        self._check(path, kind)
+        with self.database.read() as session:
+            row = session.scalar(
+                select(ShadowImport).where(
+                    ShadowImport.head_digest == head_digest(path),
+                    ShadowImport.format == kind,
+                    ShadowImport.status == "complete",
+                )
+            )
+            if row is not None:
+                raise imported_already(row)
 
     # --- steps ----------------------------------------------------------------------------------
 
@@ -171,11 +194,7 @@ class Importer:
         matcher: Matcher,
     ) -> Claim:
         if row.status == "complete":
-            raise ConflictError(
-                f"this file was imported already (import {row.id}, {row.name}, "
-                f"{row.finished_at:%Y-%m-%d %H:%M} UTC)",
-                field="file",
-            )
+            raise imported_already(row)
         taken = session.execute(  # type: ignore[attr-defined]  # a CursorResult
             update(ShadowImport)
             .where(

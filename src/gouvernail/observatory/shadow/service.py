@@ -226,6 +226,10 @@ class Shadow:
         claim = self.importer.run(context, path, kind, matcher, ids, name=name, progress=progress)
         return self.get_import(claim.import_id).model_copy(update={"resumed": claim.resumed})
 
+    def check_file(self, path: Path, kind: str) -> None:
+        """Refuse now what its import would refuse (see ``Importer.check``)."""
+        self.importer.check(path, kind)
+
     def imports(self, limit: int = 100) -> list[ImportView]:
         with self.database.read() as session:
             rows = session.scalars(

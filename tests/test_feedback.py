@@ -189,3 +189,64 @@ def test_the_cli_records_a_verdict_and_prints_the_rates(
     assert "100.0%" in output
     code, output = invoke("observatory", "error-rates", "--json")
     assert json.loads(output)["groups"][0]["long"]["flagged"] == 1
+
+
+def test_error_rates_per_prompt_version(
+    gw: TestClient, world: World, make_user: Callable[..., int], cli_env: Any
+) -> None:
+    alice = signed_in(gw, "alice")
+    prompts = f"/api/v1/use-cases/{world.use_cases['drafting']}/prompts"
+    v1 = gw.post(prompts, json={"text": "Version une."}, headers=alice).json()
+    v2 = gw.post(prompts, json={"text": "Version deux."}, headers=alice).json()
+    key = world.key("alice", "drafting")
+    plan = [(v1, "useful"), (v1, "useful"), (v1, "wrong"), (v2, "wrong"), (v2, "harmful")]
+    for i, (version, _) in enumerate(plan):
+        answer = gw.post(
+            "/v1/chat/completions",
+            json={"model": "gpt-eu", "messages": [{"role": "user", "content": f"Q{i}"}]},
+            headers={
+                "Authorization": f"Bearer {key}",
+                "X-Request-ID": f"req-pv-{i}",
+                "x-gouvernail-prompt-version": str(version["id"]),
+            },
+        )
+        assert answer.status_code == 200, answer.text
+    call(gw, key, "req-pv-none")  # no prompt version recorded
+    for i, (version, verdict) in enumerate(plan):
+        given = judge(gw, alice, f"req-pv-{i}", verdict)
+        assert given.json()["prompt_version_id"] == version["id"]
+    assert judge(gw, alice, "req-pv-none", "useful").json()["prompt_version_id"] is None
+
+    make_user("cm", "committee_member")
+    rates = gw.get(
+        "/api/v1/observatory/error-rates",
+        params={"by": "prompt_version"},
+        headers=signed_in(gw, "cm"),
+    )
+    assert rates.status_code == 200, rates.text
+    groups = rates.json()["groups"]
+    assert [
+        (g["prompt_version_id"], g["prompt_name"], g["prompt_version"], g["use_case_id"])
+        for g in groups
+    ] == [
+        (v1["id"], "system", 1, world.use_cases["drafting"]),
+        (v2["id"], "system", 2, world.use_cases["drafting"]),
+        (None, None, None, None),
+    ]
+    assert [(g["long"]["calls"], g["long"]["rated"], g["long"]["flagged"]) for g in groups] == [
+        (3, 3, 1),
+        (2, 2, 2),
+        (1, 1, 0),
+    ]
+    assert groups[0]["use_case"].startswith("drafting")
+    assert groups[1]["long"]["error_rate"]["value"] == 1.0
+
+    code, output = invoke("observatory", "error-rates", "--by", "prompt_version")
+    assert code == 0, output
+    code, output = invoke("observatory", "error-rates", "--by", "prompt_version", "--json")
+    assert [
+        (g["prompt_name"], g["prompt_version"], g["long"]["flagged"])
+        for g in json.loads(output)["groups"]
+    ] == [("system", 1, 1), ("system", 2, 2), (None, None, 0)]
+    code, output = invoke("observatory", "error-rates", "--by", "prompt")
+    assert code == 2

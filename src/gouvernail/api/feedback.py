@@ -38,8 +38,9 @@ def give_feedback(
 def error_rates(
     principal: RateReader,
     runtime: Rt,
-    by: Annotated[Grouping, Query(description="use_case or model")] = "use_case",
+    by: Annotated[Grouping, Query(description="use_case, model or prompt_version")] = "use_case",
 ) -> ErrorRates:
-    """Error rates from feedback per use case or model, over the last 7 and 90 days of calls,
-    with 95 % Wilson intervals; ``worsening`` when the short-term rate rose significantly."""
+    """Error rates from feedback per use case, model or prompt version (with its use case,
+    prompt name and version number), over the last 7 and 90 days of calls, with 95 % Wilson
+    intervals; ``worsening`` when the short-term rate rose significantly."""
     return runtime.feedback.rates(by)

@@ -19,6 +19,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from gouvernail.api.deps import client_of, request_id
 from gouvernail.gateway.call import Call
 from gouvernail.gateway.errors import GatewayError
+from gouvernail.gateway.prompting import PROMPT_HEADER
 from gouvernail.gateway.providers import Operation
 from gouvernail.gateway.service import GatewayService
 from gouvernail.insight.chat import complete, is_insight
@@ -60,6 +61,8 @@ def _headers(call: Call) -> dict[str, str]:
     headers = {"x-gouvernail-decision": call.decision_header()}
     if call.model is not None:
         headers["x-gouvernail-model"] = call.model.name
+    if call.prompt_version_id is not None:
+        headers[PROMPT_HEADER] = str(call.prompt_version_id)
     return headers
 
 
@@ -91,6 +94,7 @@ async def _handle(request: Request, operation: Operation, *, insight: bool = Fal
         secret=_bearer(request),
         client=client_of(request),
         oversized=oversized,
+        prompt_header=request.headers.get(PROMPT_HEADER),
     )
     try:
         result = await service.gateway.handle(call)

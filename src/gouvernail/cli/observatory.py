@@ -25,12 +25,12 @@ def _pct(rate: Rate) -> str:
 
 @observatory_app.command("error-rates")
 def error_rates(
-    by: Annotated[str, typer.Option(help="use_case or model.")] = "use_case",
+    by: Annotated[str, typer.Option(help="use_case, model or prompt_version.")] = "use_case",
     as_json: Annotated[bool, typer.Option("--json", help="Print the whole result.")] = False,
 ) -> None:
     """Error rates from feedback over the last 7 and 90 days, with 95 % intervals."""
-    if by not in ("use_case", "model"):
-        raise typer.BadParameter("use_case or model", param_hint="--by")
+    if by not in ("use_case", "model", "prompt_version"):
+        raise typer.BadParameter("use_case, model or prompt_version", param_hint="--by")
     with runtime() as rt:
         rates = rt.feedback.rates(by)  # type: ignore[arg-type]
     if as_json:
@@ -41,6 +41,12 @@ def error_rates(
         table.add_column(column)
     for g in rates.groups:
         name = g.model or (f"UC-{g.use_case_id} {g.use_case or ''}" if g.use_case_id else "-")
+        if by == "prompt_version":
+            name = (
+                f"UC-{g.use_case_id} {g.prompt_name} v{g.prompt_version} (id {g.prompt_version_id})"
+                if g.prompt_version_id is not None
+                else "no prompt version recorded"
+            )
         table.add_row(
             name[:60],
             f"{g.short.rated}/{g.short.calls}",

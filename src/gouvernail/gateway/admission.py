@@ -34,6 +34,7 @@ from gouvernail.gateway.models import (
     SwitchScope,
     UseCaseGateway,
 )
+from gouvernail.gateway.prompting import AskedPrompt, asked_prompt
 from gouvernail.identity import tokens
 from gouvernail.identity.keys import find_api_key
 from gouvernail.identity.models import AuthSession, Team, User
@@ -67,6 +68,8 @@ class UseCaseFacts:
     allowed_models: tuple[str, ...]
     retention: ContentRetention
     retention_days: int
+    prompt: AskedPrompt | None = None
+    """The registry prompt the use case asks the gateway to apply (``gateway/prompting.py``)."""
 
     def allows(self, model_name: str) -> bool:
         """May this use case call that model? (No list: every approved model.)"""
@@ -348,6 +351,11 @@ class Admission:
             if config
             else ContentRetention.NONE,
             retention_days=config.retention_days if config else 0,
+            prompt=asked_prompt(
+                session, use_case.id, config.system_prompt, config.system_prompt_mode
+            )
+            if config
+            else None,
         )
 
     @staticmethod

@@ -39,6 +39,8 @@ class Call:
     declared: dict[str, tuple[Finding, ...]] = field(default_factory=dict)
     """Findings the calling service vouches for, by part path: insight declares each passage
     with its source's data class. The decision weighs them with the detectors' findings."""
+    prompt_header: str | None = None
+    """The prompt version the caller declares it used (``x-gouvernail-prompt-version``)."""
     started: float = field(default_factory=time.perf_counter)
     body: dict[str, Any] = field(default_factory=dict)
     """The parsed body; enforcement redacts it in place, so it is what goes upstream."""
@@ -57,6 +59,8 @@ class Call:
     decision: Decision | None = None
     vault: Vault | None = None
     rerouted_from: str | None = None
+    prompt_version_id: int | None = None
+    """The registry's prompt version the call used: applied by the gateway, or declared."""
 
     price: PriceSheet | None = None
     reserved_tokens: int = 0

@@ -1,5 +1,6 @@
 """What people change about the gateway: kill switches, how a use case is served (ceiling,
-models, content retention), limits and budgets, and personal sandboxes.
+models, content retention, the registry prompt it applies), limits and budgets, and personal
+sandboxes.
 
 Every change is one audited unit of work. The replica that makes it forgets its cached
 snapshots at once (``on_change``); the others see it within ``admission_cache_seconds``.
@@ -29,9 +30,12 @@ from gouvernail.gateway.models import (
     SwitchScope,
     UseCaseGateway,
 )
+from gouvernail.gateway.prompting import PromptMode
 from gouvernail.identity.models import ApiKey, Team, User
 from gouvernail.inventory.models import InventoryModel
 from gouvernail.registry.models import MemberRole, Sourcing, Status, UseCase, UseCaseMember
+from gouvernail.registry.prompt_labels import PRODUCTION, PromptLabel
+from gouvernail.registry.prompts import NAME_PATTERN
 from gouvernail.settings import GatewaySettings
 
 LimitScope = Literal["user", "team", "use_case", "key"]
@@ -66,6 +70,19 @@ class UseCaseGatewayIn(BaseModel):
     )
     content_retention: ContentRetention = ContentRetention.NONE
     retention_days: int = Field(0, ge=0, le=3650)
+    system_prompt: str | None = Field(
+        None,
+        min_length=1,
+        max_length=100,
+        pattern=NAME_PATTERN,
+        description="A prompt name of the use case's registry: the gateway applies its "
+        "production version to chat and Responses calls (None: it applies none).",
+    )
+    system_prompt_mode: PromptMode = Field(
+        "replace",
+        description="replace: the caller's system messages (and Responses system input) give "
+        "way to the prompt; prepend: the prompt goes first, the caller's stay.",
+    )
     reason: str = Field(min_length=3, max_length=2000)
 
 
@@ -75,6 +92,8 @@ class UseCaseGatewayView(BaseModel):
     allowed_models: list[str]
     content_retention: ContentRetention
     retention_days: int
+    system_prompt: str | None
+    system_prompt_mode: PromptMode
     version: int
 
 
@@ -116,6 +135,8 @@ def _gateway_view(use_case_id: int, row: UseCaseGateway | None) -> UseCaseGatewa
             allowed_models=[],
             content_retention=ContentRetention.NONE,
             retention_days=0,
+            system_prompt=None,
+            system_prompt_mode="replace",
             version=0,
         )
     return UseCaseGatewayView(
@@ -124,6 +145,8 @@ def _gateway_view(use_case_id: int, row: UseCaseGateway | None) -> UseCaseGatewa
         allowed_models=orjson.loads(row.allowed_models),
         content_retention=ContentRetention(row.content_retention),
         retention_days=row.retention_days,
+        system_prompt=row.system_prompt,
+        system_prompt_mode="prepend" if row.system_prompt_mode == "prepend" else "replace",
         version=row.version,
     )
 
@@ -259,6 +282,21 @@ class Governance:
                 "and 26(6))",
                 field="retention_days",
             )
+        if body.system_prompt is not None:
+            in_production = session.scalar(
+                select(PromptLabel.id).where(
+                    PromptLabel.use_case_id == use_case.id,
+                    PromptLabel.name == body.system_prompt,
+                    PromptLabel.label == PRODUCTION,
+                )
+            )
+            if in_production is None:
+                raise ConflictError(
+                    f"no version of the prompt {body.system_prompt!r} of this use case is "
+                    "labelled production: put one in production first (PUT /api/v1/use-cases/"
+                    f"{use_case.id}/prompts/{body.system_prompt}/labels/production)",
+                    field="system_prompt",
+                )
 
     def configure(
         self, ctx: AuditContext, use_case_id: int, body: UseCaseGatewayIn
@@ -282,6 +320,8 @@ class Governance:
             row.allowed_models = orjson.dumps(body.allowed_models).decode()
             row.content_retention = body.content_retention.value
             row.retention_days = body.retention_days
+            row.system_prompt = body.system_prompt
+            row.system_prompt_mode = body.system_prompt_mode
             row.version += 1
             row.updated_at = utcnow()
             tx.session.flush()

@@ -71,6 +71,10 @@ class UseCaseGateway(Base):
     """JSON list of model names; empty: every approved model the ceiling allows."""
     content_retention: Mapped[str] = mapped_column(String(20), default=ContentRetention.NONE)
     retention_days: Mapped[int] = mapped_column(Integer, default=0)
+    system_prompt: Mapped[str | None] = mapped_column(String(100))
+    """A prompt name of the use case's registry whose production version the gateway applies."""
+    system_prompt_mode: Mapped[str] = mapped_column(String(20), default="replace")
+    """``replace`` the caller's system messages, or ``prepend`` the prompt to them."""
     version: Mapped[int] = mapped_column(Integer, default=1)
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
 
@@ -136,6 +140,9 @@ class RequestLog(Base):
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     failover: Mapped[str] = mapped_column(Text, default="[]")
     """JSON list of the models tried before the one that answered."""
+    prompt_version_id: Mapped[int | None] = mapped_column(Integer)
+    """The registry's prompt version the call used (applied by the gateway, or declared by the
+    caller); no foreign key, like the other ids of this log."""
 
 
 class RequestContent(Base):

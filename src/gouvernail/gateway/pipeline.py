@@ -2,6 +2,8 @@
 
 ```
 authenticate + admit   Admit           key → person, team, use case; live? switches? charter?
+parse                  Parse           size, JSON, the fields every operation needs
+prompt                 ApplyPrompt     the use case's production prompt; the declared version
 resolve                ResolveModel    the requested model: approved, allowed, capable
 inspect                Inspect         detectors → findings, data class, injection verdict
 decide                 Decide          ceiling + rules → allow | redact | reroute | block
@@ -31,6 +33,7 @@ from gouvernail.gateway.accounting import Impacts, Prices, QuotaStore, UnknownPr
 from gouvernail.gateway.admission import Admission
 from gouvernail.gateway.call import Call
 from gouvernail.gateway.errors import GatewayError
+from gouvernail.gateway.prompting import ApplyPrompt, PromptOwners
 from gouvernail.gateway.providers import CircuitOpen, UpstreamError, Upstreams, UpstreamUsage
 from gouvernail.gateway.record import Recorder
 from gouvernail.gateway.redaction import AnswerFilter, OutputGuard
@@ -255,6 +258,7 @@ class Gateway:
         quotas: QuotaStore,
         upstreams: Upstreams,
         recorder: Recorder,
+        prompt_owners: PromptOwners,
     ) -> None:
         self.settings = settings
         self.admission = admission
@@ -267,6 +271,7 @@ class Gateway:
         self.steps: list[Step] = [
             Admit(admission),
             Parse(settings.gateway),
+            ApplyPrompt(prompt_owners),  # before inspection: the detectors see what is sent
             ResolveModel(catalogue),
             Inspect(inspector, mode),
             Decide(rules),

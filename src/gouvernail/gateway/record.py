@@ -77,6 +77,7 @@ def summary(call: Call) -> dict[str, Any]:
         "gco2e": impact.gco2e if impact else None,
         "impact_source": impact.source if impact else None,
         "latency_ms": round(call.elapsed_ms, 2),
+        "prompt_version_id": call.prompt_version_id,
     }
     if call.answer is not None and call.answer.unknown:
         out["unrestored_placeholders"] = len(call.answer.unknown)
@@ -173,6 +174,7 @@ class Recorder:
                     "ttfb_ms": call.ttfb_ms,
                     "attempts": call.attempts,
                     "failover": orjson.dumps(call.failover).decode(),
+                    "prompt_version_id": call.prompt_version_id,
                 },
             )
         ]

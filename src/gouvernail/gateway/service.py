@@ -24,6 +24,7 @@ from gouvernail.gateway.accounting._quota import month_of
 from gouvernail.gateway.admission import Admission
 from gouvernail.gateway.pipeline import Gateway
 from gouvernail.gateway.policy_documents import PolicyDocuments, watch
+from gouvernail.gateway.prompting import PromptOwners, owner_loader
 from gouvernail.gateway.providers import Upstreams
 from gouvernail.gateway.record import Recorder
 from gouvernail.gateway.rules import Rules
@@ -97,6 +98,7 @@ class GatewayService:
                 sample_seconds=g.unauthenticated_sample_seconds,
                 detect=inspector.fast_findings if inspector is not None else None,
             ),
+            prompt_owners=PromptOwners(owner_loader(database.read)),
         )
 
     async def seed_spend(self) -> int:

@@ -124,3 +124,33 @@ class PromptVersionSaved(AuditEvent):
 
     action = "prompt.version_saved"
     object_type = "use_case"
+
+
+@dataclass(frozen=True, kw_only=True)
+class PromptLabelMoved(AuditEvent):
+    """A label (``draft`` or ``production``) of a use case's named prompt moved to a version:
+    name, label, version and its id, what the promotion gate said (``new``); the version that
+    held it before (``old``); the reason. Saving a new version moves ``draft`` to it; moving
+    ``production`` to an older version is a roll-back."""
+
+    action = "prompt.label_moved"
+    object_type = "use_case"
+
+
+@dataclass(frozen=True, kw_only=True)
+class PromptPromotionRefused(AuditEvent):
+    """The promotion gate refused to put a prompt version in production: name, version and
+    its id, and the gate's reason (``new``); nothing moved."""
+
+    action = "prompt.promotion_refused"
+    object_type = "use_case"
+
+
+@dataclass(frozen=True, kw_only=True)
+class PromptGateOverridden(AuditEvent):
+    """An AI referent put a prompt version in production although the promotion gate refused
+    it: name, version and its id, and the gate's refusal (``new``), with the mandatory reason.
+    Recorded with the ``prompt.label_moved`` of the same move."""
+
+    action = "prompt.gate_overridden"
+    object_type = "use_case"

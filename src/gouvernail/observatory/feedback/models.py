@@ -1,7 +1,8 @@
 """Feedback on model answers: someone flags a gateway call's answer by its request id.
 
-The call's use case, model and time are copied from the request log when the answer is flagged,
-so error rates are summed from this small table without scanning the log's content."""
+The call's use case, model, prompt version and time are copied from the request log when the
+answer is flagged, so error rates are summed from this small table without scanning the log's
+content."""
 
 from __future__ import annotations
 
@@ -29,6 +30,8 @@ class Feedback(Base):
     """``api`` (signed in), ``key`` (the caller's API key), ``portal`` or ``console``."""
     use_case_id: Mapped[int | None] = mapped_column(Integer, index=True)
     model: Mapped[str | None] = mapped_column(String(64))
+    prompt_version_id: Mapped[int | None] = mapped_column(Integer)
+    """The registry's prompt version the call used (applied by the gateway or declared)."""
     called_at: Mapped[datetime] = mapped_column(UtcDateTime, index=True)
     """When the answer was given (the request log's time): rates are per period of calls."""
     at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)

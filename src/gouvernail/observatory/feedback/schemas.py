@@ -10,7 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field
 Verdict = Literal["useful", "wrong", "harmful", "leaked_data"]
 BAD: frozenset[str] = frozenset({"wrong", "harmful", "leaked_data"})
 """Verdicts that count as errors."""
-Grouping = Literal["use_case", "model"]
+Grouping = Literal["use_case", "model", "prompt_version"]
 
 
 class FeedbackIn(BaseModel):
@@ -33,6 +33,9 @@ class FeedbackView(BaseModel):
     comment: str
     use_case_id: int | None
     model: str | None
+    prompt_version_id: int | None = Field(
+        None, description="The registry's prompt version the call used, if it recorded one."
+    )
     called_at: datetime
     at: datetime
     replaced: Verdict | None = Field(None, description="The verdict this one replaced, if any.")
@@ -62,6 +65,13 @@ class GroupRates(BaseModel):
     use_case_id: int | None
     use_case: str | None
     model: str | None
+    prompt_version_id: int | None = Field(
+        None, description="By prompt version: the version's id (None: calls that used none)."
+    )
+    prompt_name: str | None = Field(None, description="By prompt version: the prompt's name.")
+    prompt_version: int | None = Field(
+        None, description="By prompt version: its number among the versions of that name."
+    )
     short: WindowRates
     long: WindowRates
     worsening: bool = Field(

@@ -1,5 +1,5 @@
-"""Feedback on answers and the error rates it gives, per use case or model, over a short and a
-long window of calls, with confidence intervals.
+"""Feedback on answers and the error rates it gives, per use case, model or prompt version, over
+a short and a long window of calls, with confidence intervals.
 
 An answer is flagged by its request id: by the person who made the call, a member of its use
 case, the caller's API key bound to that use case, or someone allowed to judge any answer (AI
@@ -34,10 +34,20 @@ from gouvernail.observatory.feedback.schemas import (
     Rate,
     WindowRates,
 )
-from gouvernail.registry.models import UseCase
+from gouvernail.registry.models import PromptVersion, UseCase
 
 ANSWERING = ("chat", "responses")
 SHORT_DAYS, LONG_DAYS = 7, 90
+LOG_COLUMNS: dict[str, Any] = {
+    "use_case": RequestLog.use_case_id,
+    "model": RequestLog.model,
+    "prompt_version": RequestLog.prompt_version_id,
+}
+FEEDBACK_COLUMNS: dict[str, Any] = {
+    "use_case": Feedback.use_case_id,
+    "model": Feedback.model,
+    "prompt_version": Feedback.prompt_version_id,
+}
 
 
 class Feedbacks:
@@ -68,6 +78,7 @@ class Feedbacks:
                     RequestLog.at,
                     RequestLog.status,
                     RequestLog.operation,
+                    RequestLog.prompt_version_id,
                 )
                 .where(RequestLog.request_id == body.request_id)
                 .order_by(RequestLog.at.desc())
@@ -75,7 +86,7 @@ class Feedbacks:
             ).first()
         if call is None:
             raise NotFoundError(f"no gateway call with request id {body.request_id}")
-        caller, use_case_id, model, called_at, status, operation = call
+        caller, use_case_id, model, called_at, status, operation, prompt_version_id = call
         allowed = (
             judges_any
             or caller == user_id
@@ -106,6 +117,7 @@ class Feedbacks:
                 tx.session.add(row)
             row.verdict, row.comment, row.via = body.verdict, body.comment, via
             row.use_case_id, row.model, row.called_at = use_case_id, model, called_at
+            row.prompt_version_id = prompt_version_id
             row.at = utcnow()
             tx.session.flush()
             tx.emit(
@@ -116,6 +128,7 @@ class Feedbacks:
                         "verdict": body.verdict,
                         "use_case_id": use_case_id,
                         "model": model,
+                        "prompt_version_id": prompt_version_id,
                         "via": via,
                     },
                 )
@@ -126,6 +139,7 @@ class Feedbacks:
                 comment=row.comment,
                 use_case_id=use_case_id,
                 model=model,
+                prompt_version_id=prompt_version_id,
                 called_at=called_at,
                 at=row.at,
                 replaced=replaced,
@@ -134,7 +148,8 @@ class Feedbacks:
         return self.trail.run(context, work)
 
     def rates(self, by: Grouping, now: datetime | None = None) -> ErrorRates:
-        """Error rates per use case or model over the last 7 and 90 days of calls."""
+        """Error rates per use case, model or prompt version over the last 7 and 90 days of
+        calls."""
         now = now or utcnow()
         with self.database.read() as session:
             windows = {
@@ -144,17 +159,24 @@ class Feedbacks:
             titles = {
                 row.id: row.title for row in session.execute(select(UseCase.id, UseCase.title))
             }
-        keys = set(windows[LONG_DAYS]) | set(windows[SHORT_DAYS])
+            keys = set(windows[LONG_DAYS]) | set(windows[SHORT_DAYS])
+            prompts = _prompts(session, keys) if by == "prompt_version" else {}
         groups = []
-        for key in sorted(keys, key=lambda k: (k is None, str(k))):
+        for key in sorted(keys, key=lambda k: (k is None, k if isinstance(k, int) else str(k))):
             short = _rates(SHORT_DAYS, windows[SHORT_DAYS].get(key))
             long = _rates(LONG_DAYS, windows[LONG_DAYS].get(key))
+            prompt = prompts.get(key)
             use_case_id = key if by == "use_case" and isinstance(key, int) else None
+            if prompt is not None:
+                use_case_id = prompt.use_case_id
             groups.append(
                 GroupRates(
                     use_case_id=use_case_id,
                     use_case=titles.get(use_case_id) if use_case_id is not None else None,
                     model=key if by == "model" and isinstance(key, str) else None,
+                    prompt_version_id=prompt.id if prompt is not None else None,
+                    prompt_name=prompt.name if prompt is not None else None,
+                    prompt_version=prompt.version if prompt is not None else None,
                     short=short,
                     long=long,
                     worsening=(
@@ -175,11 +197,24 @@ class _Counts:
         self.verdicts: dict[str, int] = defaultdict(int)
 
 
+def _prompts(session: Session, keys: set[Any]) -> dict[Any, Any]:
+    """The prompt versions named by these group keys (ids), with their use case and name."""
+    ids = [k for k in keys if isinstance(k, int)]
+    if not ids:
+        return {}
+    rows = session.execute(
+        select(
+            PromptVersion.id, PromptVersion.use_case_id, PromptVersion.name, PromptVersion.version
+        ).where(PromptVersion.id.in_(ids))
+    )
+    return {row.id: row for row in rows}
+
+
 def _window(session: Session, by: Grouping, since: datetime) -> dict[Any, _Counts]:
     """Answered calls since ``since`` per group, and the verdicts on them (one per answer: the
     worst any judge gave)."""
     counts: dict[Any, _Counts] = defaultdict(_Counts)
-    column = RequestLog.use_case_id if by == "use_case" else RequestLog.model
+    column = LOG_COLUMNS[by]
     for key, n in session.execute(
         select(column, func.count())
         .where(
@@ -190,7 +225,7 @@ def _window(session: Session, by: Grouping, since: datetime) -> dict[Any, _Count
         .group_by(column)
     ):
         counts[key].calls = int(n)
-    group = Feedback.use_case_id if by == "use_case" else Feedback.model
+    group = FEEDBACK_COLUMNS[by]
     per_answer: dict[str, tuple[Any, str]] = {}
     for request_id, key, verdict in session.execute(
         select(Feedback.request_id, group, Feedback.verdict).where(Feedback.called_at >= since)

@@ -14,6 +14,9 @@ through plain attributes:
 - ``garbage = True``: an HTML page instead of JSON, or a broken SSE line mid-stream;
 - ``cut_after``: end a stream after that many events, without its end marker;
 - ``stream_error_after``: send the provider's error event after that many events.
+- ``persona = Persona(...)``: the model behind the endpoint, to swap it without the caller
+  knowing (canary tests): how it answers, the ``system_fingerprint`` and ``model`` name its chat
+  completions carry, how long it takes; ``None`` (the default) changes nothing above.
 
 The same fake works in-process, ``httpx.MockTransport(fake.handle)`` (or ``route(*fakes)``
 for several, which fails on any call to an unknown host), and behind a real local HTTP server,
@@ -25,7 +28,7 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import time
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
@@ -72,6 +75,18 @@ class Reply:
     status: int
     headers: dict[str, str]
     body: bytes | AsyncIterator[bytes]
+
+
+@dataclass
+class Persona:
+    """A model served behind a fake's endpoint. ``answer(question) -> text``;
+    ``system_fingerprint`` and ``model`` (the name the provider returns; None: the name asked
+    for) go into chat completions; ``latency()``: seconds to wait before each answer."""
+
+    answer: Callable[[str], str]
+    system_fingerprint: str | None = None
+    model: str | None = None
+    latency: Callable[[], float] | None = None
 
 
 def _tokens(text: str) -> int:
@@ -135,6 +150,7 @@ class FakeProvider:
         self.cut_after: int | None = None
         self.stream_error_after: int | None = None
         self.embedding_dims = 8
+        self.persona: Persona | None = None
 
     # --- scripting ---------------------------------------------------------------------------
 
@@ -178,6 +194,8 @@ class FakeProvider:
         return RoutableModel(**values)
 
     def answer_text(self, request_text: str) -> str:
+        if self.persona is not None:
+            return self.persona.answer(request_text)
         return request_text if self.echo else self.reply
 
     # --- serving -----------------------------------------------------------------------------
@@ -203,6 +221,8 @@ class FakeProvider:
         self.requests.append(Received(method, path, query, headers, raw))
         if self.hang:
             await asyncio.sleep(self.hang)
+        if self.persona is not None and self.persona.latency is not None:
+            await asyncio.sleep(self.persona.latency())
         denied = self.check(path, query, headers)
         if denied is not None:
             return denied
@@ -298,6 +318,10 @@ class FakeOpenAI(FakeProvider):
             "total_tokens": prompt + _tokens(text),
         }
         head = {"id": "chatcmpl-fake", "created": int(time.time()), "model": body.get("model")}
+        if self.persona is not None:
+            head["model"] = self.persona.model or body.get("model")
+            if self.persona.system_fingerprint is not None:
+                head["system_fingerprint"] = self.persona.system_fingerprint
         finish = "tool_calls" if self.tool_calls else "stop"
         if not body.get("stream"):
             message: dict[str, Any] = {"role": "assistant", "content": text, "refusal": None}
@@ -625,6 +649,7 @@ __all__ = [
     "FakeAzure",
     "FakeOpenAI",
     "FakeProvider",
+    "Persona",
     "Received",
     "ToolCall",
     "asgi_app",

@@ -21,6 +21,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from gouvernail import __version__, portal
 from gouvernail.api import aiact as ai_act_routes
+from gouvernail.api import alerts as alert_routes
 from gouvernail.api import (
     audit,
     auth,
@@ -35,21 +36,29 @@ from gouvernail.api import (
     use_cases,
 )
 from gouvernail.api import bias as bias_routes
+from gouvernail.api import canaries as canary_routes
 from gouvernail.api import committee as committee_routes
 from gouvernail.api import documentation as documentation_routes
+from gouvernail.api import environment as environment_routes
+from gouvernail.api import evaluations as evaluation_routes
 from gouvernail.api import feedback as feedback_routes
 from gouvernail.api import gateway as gateway_routes
 from gouvernail.api import incidents as incident_routes
 from gouvernail.api import insight as insight_routes
 from gouvernail.api import inspect as inspect_routes
 from gouvernail.api import inventory as inventory_routes
+from gouvernail.api import jobs as job_routes
+from gouvernail.api import licences as licence_routes
 from gouvernail.api import literacy as literacy_routes
+from gouvernail.api import prompts as prompt_routes
 from gouvernail.api import risks as risk_routes
 from gouvernail.api import selfhosted as self_hosted_routes
 from gouvernail.api import shadow as shadow_routes
 from gouvernail.api import signatures as signature_routes
+from gouvernail.api import value as value_routes
 from gouvernail.errors import GouvernailError
-from gouvernail.gateway.retention import purge_content
+from gouvernail.jobs.builtin import ensure_housekeeping
+from gouvernail.jobs.worker import Worker
 from gouvernail.logs import configure_logging
 from gouvernail.runtime import Runtime
 from gouvernail.settings import Environment, Settings
@@ -169,16 +178,6 @@ def _install_error_handlers(app: FastAPI) -> None:
         )
 
 
-async def _purge_periodically(rt: Runtime) -> None:
-    """Content past its retention goes, and next months' log partitions are made, regularly."""
-    while True:
-        try:
-            await asyncio.to_thread(purge_content, rt.database, rt.trail)
-        except Exception:  # logged; the next run tries again
-            log.exception("content purge failed")
-        await asyncio.sleep(rt.settings.gateway.content_purge_minutes * 60)
-
-
 async def _warm_up_embeddings(rt: Runtime) -> None:
     """The self-hosted embedding model loads in the background (importing its libraries takes
     seconds; start-up does not wait); on failure, logged, the first embeddings call tries again."""
@@ -198,21 +197,25 @@ def create_app(settings: Settings, runtime: Runtime | None = None) -> FastAPI:
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
         rt.trail.start()
-        housekeeping = policy_watch = embeddings_warm_up = None
+        worker = policy_watch = embeddings_warm_up = None
         if settings.env is not Environment.TEST:  # load the detectors before the first call
             await asyncio.to_thread(rt.gateway.warm_up)
             if settings.self_hosted.enabled:
                 embeddings_warm_up = asyncio.create_task(_warm_up_embeddings(rt))
             await rt.gateway.seed_spend()  # monthly budgets survive a restart
-            housekeeping = asyncio.create_task(_purge_periodically(rt))
+            await asyncio.to_thread(ensure_housekeeping, rt)
             policy_watch = asyncio.create_task(rt.gateway.watch_policy(rt.policy_documents))
+        if settings.jobs.embedded_worker:
+            worker = asyncio.create_task(Worker(rt).run())
         log.info(
             "started", version=__version__, env=settings.env.value, database=rt.database.dialect
         )
         yield
-        for task in (housekeeping, policy_watch, embeddings_warm_up):
+        for task in (worker, policy_watch, embeddings_warm_up):
             if task is not None:
                 task.cancel()
+        if worker is not None:  # its running jobs are handed back to the queue
+            await asyncio.gather(worker, return_exceptions=True)
         if "gateway" in rt.__dict__:
             await rt.gateway.aclose()
         if owned:
@@ -242,6 +245,7 @@ def create_app(settings: Settings, runtime: Runtime | None = None) -> FastAPI:
         literacy_routes,
         use_cases,
         use_case_governance,
+        prompt_routes,
         risk_routes,
         committee_routes,
         inventory_routes,
@@ -253,7 +257,14 @@ def create_app(settings: Settings, runtime: Runtime | None = None) -> FastAPI:
         shadow_routes,
         feedback_routes,
         incident_routes,
+        canary_routes,
+        licence_routes,
         bias_routes,
+        evaluation_routes,
+        job_routes,
+        value_routes,
+        environment_routes,
+        alert_routes,
     ):
         app.include_router(module.router)
     if settings.self_hosted.enabled:

@@ -49,10 +49,18 @@ if TYPE_CHECKING:
     from gouvernail.gateway.service import GatewayService
     from gouvernail.insight.service import Insight
     from gouvernail.inspection import Inspector
+    from gouvernail.jobs.queue import Jobs
+    from gouvernail.jobs.schedules import Schedules
+    from gouvernail.observatory.alerts.service import Alerts
     from gouvernail.observatory.bias.service import BiasTests
+    from gouvernail.observatory.canaries.service import Canaries
+    from gouvernail.observatory.environment.service import Footprints
+    from gouvernail.observatory.evaluations.service import Evaluations
     from gouvernail.observatory.feedback.service import Feedbacks
     from gouvernail.observatory.incidents.service import Incidents
+    from gouvernail.observatory.licences.service import Licences
     from gouvernail.observatory.shadow.service import Shadow
+    from gouvernail.observatory.value.service import Values
     from gouvernail.selfhosted import EmbeddingModel
 
 
@@ -161,8 +169,14 @@ class Runtime:
 
     @cached_property
     def prompts(self) -> Prompts:
-        """Versioned prompts of use cases (the playground's system prompts among them)."""
-        return Prompts(self.database, self.trail)
+        """Versioned, labelled prompts of use cases (the playground's system prompts among
+        them); a production move drops the gateway's cached prompts and must pass the
+        evaluation gate (no regression on the use case's suites)."""
+
+        def gate(use_case_id: int, prompt_version_id: int) -> str | None:
+            return self.evaluations.promotion_gate(use_case_id, prompt_version_id)
+
+        return Prompts(self.database, self.trail, gate=gate, on_change=self.gateway_changed)
 
     @cached_property
     def documentation(self) -> Documentation:
@@ -260,12 +274,78 @@ class Runtime:
         )
 
     @cached_property
+    def evaluations(self) -> Evaluations:
+        """Evaluation suites, runs (their model calls go through ``gateway``), comparisons and
+        the promotion gate of prompt versions and models."""
+        from gouvernail.observatory.evaluations.service import Evaluations
+
+        return Evaluations(
+            self.database,
+            self.trail,
+            self.settings.evaluations,
+            gateway=lambda: self.gateway.gateway,
+        )
+
+    @cached_property
     def incidents(self) -> Incidents:
         """The AI incident register, with the AI Act serious-incident rules."""
         from gouvernail.observatory.incidents.rules import SeriousIncidentRules
         from gouvernail.observatory.incidents.service import Incidents
 
         return Incidents(self.database, self.trail, SeriousIncidentRules.builtin())
+
+    @cached_property
+    def canaries(self) -> Canaries:
+        """Canaries for silent vendor changes; their model calls go through ``gateway``. The
+        shipped prompt sets, plus ``<data_dir>/canary_prompts.yaml`` if present."""
+        from gouvernail.observatory.canaries.prompts import CanaryPrompts
+        from gouvernail.observatory.canaries.service import Canaries
+
+        return Canaries(
+            self.database,
+            self.trail,
+            CanaryPrompts.load(self.settings.data_dir),
+            self.settings.canaries,
+            gateway=lambda: self.gateway.gateway,
+            may_run=lambda roles: self.policy.decide(roles, "canaries", "run").allowed,
+        )
+
+    @cached_property
+    def value(self) -> Values:
+        """Value models of use cases and their ROI reports."""
+        from gouvernail.observatory.value.service import Values
+
+        return Values(
+            self.database,
+            self.trail,
+            self.settings.value,
+            licence_costs=lambda use_case_id: self.licences.use_case_costs(use_case_id),
+        )
+
+    @cached_property
+    def environment(self) -> Footprints:
+        """Energy and CO2e of the gateway's calls, and sobriety hints."""
+        from gouvernail.observatory.environment.service import Footprints
+
+        return Footprints(
+            self.database, self.settings, self.inventory, self.charters.rules_in_force
+        )
+
+    @cached_property
+    def licences(self) -> Licences:
+        """Licences and AI tools used outside the gateway: seats, activity exports inspected
+        with the gateway's detectors against the charter in force, figures and costs."""
+        from gouvernail.observatory.licences.service import Licences
+
+        inspection = self.settings.gateway.inspection
+        return Licences(
+            self.database,
+            self.trail,
+            self.settings.licences,
+            charter=self.charters.rules_in_force,
+            inspector=lambda: None if inspection == "off" else self.inspector,
+            inspection_mode="fast" if inspection == "fast" else "full",
+        )
 
     @cached_property
     def shadow(self) -> Shadow:
@@ -279,6 +359,36 @@ class Runtime:
             use_cases=self.use_cases,
             inventory=self.inventory,
         )
+
+    @cached_property
+    def alerts(self) -> Alerts:
+        """Alerts on error rates, budgets, provider SLA, canary drifts and shadow-AI spikes,
+        read from those services and delivered by webhook and e-mail."""
+        from gouvernail.observatory.alerts.service import Alerts
+        from gouvernail.observatory.alerts.sources import runtime_sources
+
+        return Alerts(
+            self.database,
+            self.trail,
+            self.settings.alerts,
+            runtime_sources(self),
+            public_url=self.settings.effective_public_url,
+        )
+
+    @cached_property
+    def jobs(self) -> Jobs:
+        """The job queue (imports, runs, purges), with the kinds the product ships."""
+        from gouvernail.jobs.builtin import builtin_kinds
+        from gouvernail.jobs.queue import Jobs
+
+        return Jobs(self.database, self.trail, self.settings.jobs, builtin_kinds())
+
+    @cached_property
+    def schedules(self) -> Schedules:
+        """Jobs on cron expressions or intervals, taken by whichever worker polls first."""
+        from gouvernail.jobs.schedules import Schedules
+
+        return Schedules(self.database, self.trail, self.jobs)
 
     @cached_property
     def policy_documents(self) -> PolicyDocuments:

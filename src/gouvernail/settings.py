@@ -245,6 +245,32 @@ class InsightSettings(BaseSettings):
     )
 
 
+class JobSettings(BaseSettings):
+    """Jobs: imports, runs, purges on demand or on schedules (``GOUVERNAIL_JOBS__<NAME>``)."""
+
+    model_config = SettingsConfigDict(extra="forbid")
+
+    embedded_worker: bool = Field(
+        True,
+        description="The server runs a worker in its own process (turn off when dedicated "
+        "`gouvernail jobs worker` processes run them).",
+    )
+    worker_concurrency: int = Field(2, ge=1, le=64, description="Jobs a worker runs at once.")
+    poll_seconds: float = Field(
+        2.0, ge=0.05, le=3600, description="How often an idle worker looks for due work."
+    )
+    lease_seconds: int = Field(
+        60,
+        ge=1,
+        le=86400,
+        description="A running job whose worker has not renewed its lease for this long is "
+        "taken over by another (its worker is renewing every third of it).",
+    )
+    retry_base_seconds: int = Field(
+        30, ge=0, le=86400, description="A failed attempt is retried after this, doubled each time."
+    )
+
+
 class ShadowSettings(BaseSettings):
     """Shadow-AI discovery from web-proxy logs (``GOUVERNAIL_SHADOW__<NAME>``)."""
 
@@ -278,6 +304,228 @@ class ShadowSettings(BaseSettings):
     upload_max_mb: int = Field(
         2048, ge=1, le=1 << 20, description="Largest log file accepted over the API."
     )
+
+
+class LicenceSettings(BaseSettings):
+    """Licences and AI tools used outside the gateway (``GOUVERNAIL_LICENCES__<NAME>``)."""
+
+    model_config = SettingsConfigDict(extra="forbid")
+
+    reclaim_after_days: int = Field(
+        60,
+        ge=30,
+        le=3650,
+        description="A seat assigned and inactive this long is recommended for reclaim.",
+    )
+    upload_max_mb: int = Field(
+        512, ge=1, le=1 << 16, description="Largest export accepted over the API."
+    )
+
+
+class ValueSettings(BaseSettings):
+    """Value and ROI of use cases (``GOUVERNAIL_VALUE__<NAME>``)."""
+
+    model_config = SettingsConfigDict(extra="forbid")
+
+    loaded_hourly_cost_eur: float = Field(
+        65.0,
+        gt=0,
+        le=10_000,
+        description="Loaded cost of an hour of work (salary, charges, overheads) used when a "
+        "use case's value model gives none; the report labels which one it used.",
+    )
+
+
+class SobrietySettings(BaseSettings):
+    """Sobriety hints of the environmental report (``GOUVERNAIL_SOBRIETY__<NAME>``)."""
+
+    model_config = SettingsConfigDict(extra="forbid")
+
+    short_prompt_tokens: int = Field(
+        200, ge=1, le=1_000_000, description="A prompt of at most this many tokens is short."
+    )
+    short_answer_tokens: int = Field(
+        200, ge=1, le=1_000_000, description="An answer of at most this many tokens is short."
+    )
+    max_energy_ratio: float = Field(
+        0.5,
+        gt=0,
+        lt=1,
+        description="An approved model is suggested when short calls would have used at most "
+        "this share of the energy on it.",
+    )
+
+
+class CanarySettings(BaseSettings):
+    """Canaries for silent vendor changes (``GOUVERNAIL_CANARIES__<NAME>``)."""
+
+    model_config = SettingsConfigDict(extra="forbid")
+
+    alpha: float = Field(
+        0.05, gt=0, lt=0.5, description="Significance level after Holm's correction."
+    )
+    similarity_drop: float = Field(
+        0.2,
+        gt=0,
+        le=1,
+        description="Smallest mean drop of answer similarity to the baseline that matters.",
+    )
+    length_change: float = Field(
+        0.3,
+        gt=0,
+        le=10,
+        description="Smallest relative change of the median answer length that matters "
+        "(0.3: 30 % longer, or shorter by the inverse ratio).",
+    )
+    latency_ratio: float = Field(
+        1.5,
+        gt=1,
+        le=100,
+        description="Smallest ratio of median latencies (slower or faster) that matters.",
+    )
+    latency_min_ms: float = Field(
+        250, ge=0, le=600_000, description="Smallest change of the median latency that matters."
+    )
+    concurrency: int = Field(4, ge=1, le=64, description="Canary calls sent together.")
+    stale_after_minutes: int = Field(
+        60,
+        ge=1,
+        le=10_080,
+        description="A run still running after this long was interrupted: it is closed as "
+        "incomplete and another may start.",
+    )
+
+
+class EvaluationSettings(BaseSettings):
+    """Evaluation suites and the promotion gate (``GOUVERNAIL_EVALUATIONS__<NAME>``)."""
+
+    model_config = SettingsConfigDict(extra="forbid")
+
+    max_regression_points: float = Field(
+        5.0,
+        ge=0,
+        le=100,
+        description="The gate refuses a prompt version or model whose pass rate drops by more "
+        "than this (percentage points) against the one in production.",
+    )
+    require_suite_for_production: bool = Field(
+        False,
+        description="A prompt version goes to production only in a use case with an evaluation "
+        "suite (its run not regressing); off: use cases without a suite are not held back.",
+    )
+    max_file_mb: int = Field(5, ge=1, le=200, description="Largest dataset file imported.")
+    max_cases: int = Field(2000, ge=1, le=100_000, description="Most cases in a dataset.")
+    concurrency: int = Field(4, ge=1, le=64, description="Cases of a run sent together.")
+    max_tokens: int = Field(800, ge=1, le=32_000, description="Answer length asked of a target.")
+    regex_timeout_seconds: float = Field(
+        1.0, gt=0, le=60, description="A regex assertion searching longer is an error."
+    )
+    lease_seconds: int = Field(
+        300,
+        ge=10,
+        le=86_400,
+        description="A running run silent this long was interrupted: it may be executed again.",
+    )
+
+
+class AlertSettings(BaseSettings):
+    """Alerts: how often they are checked, the default thresholds of each rule (a rule's
+    overrides, edited through the API or `gouvernail alert rule`, win), and the webhook and
+    SMTP delivery (``GOUVERNAIL_ALERTS__<NAME>``)."""
+
+    model_config = SettingsConfigDict(extra="forbid")
+
+    check_minutes: int = Field(
+        5, ge=1, le=1440, description="How often the housekeeping schedule checks the alerts."
+    )
+    error_rate_worsening: bool = Field(
+        True,
+        description="Alert when a short-term (7-day) error rate is significantly above the "
+        "long-term (90-day) one (the feedback report's `worsening`).",
+    )
+    error_rate_max: float | None = Field(
+        None,
+        gt=0,
+        le=1,
+        description="Alert when a 7-day error rate (flagged / judged answers) is above this "
+        "(None: only worsening).",
+    )
+    error_rate_min_rated: int = Field(
+        10, ge=1, le=1_000_000, description="Judged answers needed before error_rate_max applies."
+    )
+    error_rate_groupings: list[Literal["use_case", "model", "prompt_version"]] = Field(
+        default_factory=lambda: ["use_case", "model"],  # type: ignore[arg-type]
+        description="Error rates watched: per use case, model and/or prompt version.",
+    )
+    budget_levels: list[int] = Field(
+        default_factory=lambda: [80, 100],
+        description="Percentages of a monthly budget whose crossing raises an alert (once per "
+        "month each).",
+    )
+    sla_days: int = Field(
+        1, ge=1, le=90, description="Window of the provider SLA measure, in days back from now."
+    )
+    sla_min_calls: int = Field(
+        20, ge=1, le=1_000_000, description="Calls of a model in the window before its SLA counts."
+    )
+    drift_days: int = Field(
+        30, ge=1, le=365, description="Open canary drifts detected in these last days alert."
+    )
+    shadow_factor: float = Field(
+        3.0,
+        gt=1,
+        le=1000,
+        description="A shadow-AI service spikes when its requests (or people) on the latest "
+        "day of the logs exceed this many times its trailing median.",
+    )
+    shadow_window_days: int = Field(
+        14, ge=2, le=90, description="Days of logs before the latest one the median is taken on."
+    )
+    shadow_min_days: int = Field(
+        3, ge=1, le=90, description="Days of logs the window must hold before spikes are judged."
+    )
+    shadow_min_requests: int = Field(
+        20, ge=1, le=10_000_000, description="Fewer requests on the latest day are never a spike."
+    )
+    shadow_min_people: int = Field(
+        3, ge=1, le=1_000_000, description="Fewer people on the latest day are never a spike."
+    )
+    shadow_direct_api: bool = Field(
+        True,
+        description="Alert on each new critical finding: someone calling a model API directly, "
+        "bypassing the gateway.",
+    )
+    webhook_timeout_seconds: float = Field(
+        5.0, gt=0, le=120, description="Time allowed to a webhook receiver to answer."
+    )
+    webhook_retries: int = Field(
+        2, ge=0, le=10, description="Retries of a webhook after a 5xx answer or a timeout."
+    )
+    webhook_backoff_seconds: float = Field(
+        0.5, ge=0, le=60, description="Wait before the first retry, doubled at each retry."
+    )
+    max_delivery_attempts: int = Field(
+        30,
+        ge=1,
+        le=10_000,
+        description="A delivery failing at this many checks is abandoned (the alert stays).",
+    )
+    smtp_host: str = Field("", description="SMTP server of e-mail alerts (empty: no e-mail).")
+    smtp_port: int = Field(587, ge=1, le=65535, description="Its port.")
+    smtp_user: str = Field("", description="User to log in as (empty: no login).")
+    smtp_password: SecretStr = Field(SecretStr(""), description="Its password (never logged).")
+    smtp_from: str = Field("gouvernail@localhost", description="Sender address of alert e-mails.")
+    smtp_starttls: bool = Field(True, description="Upgrade the connection with STARTTLS.")
+    smtp_timeout_seconds: float = Field(
+        10.0, gt=0, le=300, description="Time allowed to the SMTP server."
+    )
+
+    @field_validator("budget_levels")
+    @classmethod
+    def _levels(cls, value: list[int]) -> list[int]:
+        if not value or any(not 1 <= level <= 1000 for level in value):
+            raise ValueError("budget_levels: give percentages between 1 and 1000")
+        return sorted(set(value))
 
 
 class Settings(BaseSettings):
@@ -420,6 +668,13 @@ class Settings(BaseSettings):
     self_hosted: SelfHostedSettings = Field(default_factory=SelfHostedSettings)
     insight: InsightSettings = Field(default_factory=InsightSettings)
     shadow: ShadowSettings = Field(default_factory=ShadowSettings)
+    licences: LicenceSettings = Field(default_factory=LicenceSettings)
+    jobs: JobSettings = Field(default_factory=JobSettings)
+    value: ValueSettings = Field(default_factory=ValueSettings)
+    sobriety: SobrietySettings = Field(default_factory=SobrietySettings)
+    canaries: CanarySettings = Field(default_factory=CanarySettings)
+    evaluations: EvaluationSettings = Field(default_factory=EvaluationSettings)
+    alerts: AlertSettings = Field(default_factory=AlertSettings)
 
     @classmethod
     def settings_customise_sources(

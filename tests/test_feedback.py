@@ -58,6 +58,14 @@ def test_wilson_intervals(successes: int, trials: int, low: float, high: float) 
     assert wilson(0, 0) == (0.0, 1.0)  # nothing known
 
 
+@pytest.mark.parametrize("trials", [1, 3, 7, 10, 49, 1000])
+def test_no_error_has_a_lower_bound_of_exactly_zero(trials: int) -> None:
+    """Else "no error this week" (a float ~1e-17 above 0) would be worse than "no error in 90
+    days" (exactly 0), and flagged as worsening."""
+    assert wilson(0, trials)[0] == 0.0
+    assert wilson(trials, trials)[1] == 1.0
+
+
 def test_who_may_judge_an_answer(
     gw: TestClient, world: World, make_user: Callable[..., int]
 ) -> None:

@@ -32,6 +32,11 @@ from gouvernail.audit import AuditContext
 from gouvernail.demo.loader import load_demo
 from gouvernail.gateway.models import RequestLog
 from gouvernail.identity.principal import Principal
+from gouvernail.observatory.feedback.schemas import FeedbackIn
+from gouvernail.observatory.incidents.schemas import IncidentIn
+from gouvernail.observatory.incidents.timeline import Author
+from gouvernail.observatory.licences.schemas import ToolIn
+from gouvernail.observatory.value.schemas import ValueModelIn
 from gouvernail.registry.models import ApprovalDecision
 from gouvernail.registry.schemas import UseCaseIn
 from gouvernail.runtime import Runtime
@@ -261,7 +266,80 @@ def _tour_data(rt: Runtime, ctx: AuditContext, make_user: Callable[..., int]) ->
     with rt.database.write() as session:
         session.add_all(rows)
     _tour_proxy_log(rt, ctx, now)
-    return {"use_case": by_status.get("production") or live[0].id, "user": user_id}
+    chosen = by_status.get("production") or live[0].id
+    _tour_observatory(rt, ctx, user_id, chosen, now)
+    return {"use_case": chosen, "user": user_id}
+
+
+def _tour_observatory(
+    rt: Runtime, ctx: AuditContext, user_id: int, use_case_id: int, now: datetime
+) -> None:
+    """For the observatory's quality, value and licences tabs: verdicts on some of the tour's
+    answers, an incident, a value model, and a tool bought per seat with its seat export."""
+    for day in range(1, 11):
+        for i in (1, 2):
+            rt.feedback.give(
+                ctx,
+                FeedbackIn(
+                    request_id=f"tour-{day}-0-{i}", verdict="wrong" if day < 3 else "useful"
+                ),
+                user_id=user_id,
+                via="api",
+            )
+    rt.incidents.report(
+        ctx,
+        Author(user_id, "Camille Durand"),
+        IncidentIn(
+            title="A summary left out a contraindication",
+            kind="wrong_answer",  # type: ignore[arg-type]
+            severity="high",  # type: ignore[arg-type]
+            use_case_id=use_case_id,
+            occurred_at=now - timedelta(days=2),
+            harms=["death_or_serious_health_harm"],  # type: ignore[list-item]
+        ),
+    )
+    rt.value.set(
+        ctx,
+        use_case_id,
+        ValueModelIn.model_validate(
+            {
+                "baseline_minutes_per_task": 40,
+                "tasks_per_month": 300,
+                "time_saved": {"method": "declared", "minutes_saved_per_task": 15},
+                "redeployed_share": 0.4,
+                "redeployment_note": "reviews of the backlog",
+                "licence_eur_per_month": 200,
+                "build_cost_eur": 8000,
+                "reason": "business case of the tour",
+            }
+        ),
+        user_id=user_id,
+    )
+    rt.licences.add_tool(
+        ctx,
+        ToolIn(
+            slug="chat-suite",
+            name="Chat Suite Enterprise",
+            hosting="external_saas",  # type: ignore[arg-type]
+            max_data_class="internal",
+            seat_price=Decimal(30),
+            currency="EUR",
+            seats_bought=6,
+        ),
+    )
+    today = now.date()
+    seats = ["email,last_active"] + [
+        f"person{n}@tour.example,{(today - timedelta(days=20 * n)).isoformat() if n else ''}"
+        for n in range(5)
+    ]
+    rt.licences.import_seats(
+        ctx,
+        "chat-suite",
+        ("\n".join(seats) + "\n").encode(),
+        name="seats.csv",
+        format="generic",
+        as_of=today - timedelta(days=150),
+    )
 
 
 def _tour_proxy_log(rt: Runtime, ctx: AuditContext, now: datetime) -> None:
@@ -303,6 +381,9 @@ PAGES = (
     ("playground", "/playground"),
     ("observatory", "/observatory"),
     ("observatory-shadow-ai", "/observatory/shadow-ai"),
+    ("observatory-quality", "/observatory/quality"),
+    ("observatory-value", "/observatory/value"),
+    ("observatory-licences", "/observatory/licences"),
     ("audit", "/audit"),
     ("admin", "/admin"),
     ("admin-users", "/admin/users"),

@@ -11,6 +11,7 @@ from fastapi.testclient import TestClient
 from tests.portal_helpers import post, sign_in
 
 from gouvernail.gateway.models import RequestLog
+from gouvernail.observatory.feedback.models import Feedback
 from gouvernail.runtime import Runtime
 
 CONVERSATION = re.compile(r'name="conversation" value="([^"]*)"')
@@ -133,3 +134,66 @@ def test_the_use_case_page_lists_its_prompt_versions(
     assert page.status_code == 200
     assert "Version 2" in page.text
     assert "Answer in French, briefly." in page.text
+
+
+def test_an_answer_is_judged_from_the_playground_and_counts_in_the_error_rates(
+    gw: TestClient, world: Any, rt: Runtime
+) -> None:
+    token = _open(gw, "alice")
+    answered = post(
+        gw,
+        "/playground/chat",
+        token,
+        model="gpt-eu",
+        system="",
+        message="Quelle est la durée de conservation des échantillons ?",
+        conversation="[]",
+    )
+    assert "Judge this answer" in answered.text
+    carried = _conversation(answered.text)
+    request_id = orjson.loads(carried)[-1]["request_id"]
+    unjudged = post(
+        gw,
+        "/playground/feedback",
+        token,
+        conversation=carried,
+        system="",
+        model="gpt-eu",
+        request_id=request_id,
+        verdict="",
+    )
+    assert unjudged.status_code == 422
+    assert "Choose a verdict for the answer." in unjudged.text
+    judged = post(
+        gw,
+        "/playground/feedback",
+        token,
+        conversation=carried,
+        system="",
+        model="gpt-eu",
+        request_id=request_id,
+        verdict="wrong",
+        comment="the retention is 5 years, not 2",
+    )
+    assert judged.status_code == 200, judged.text
+    assert "Your verdict: wrong" in judged.text
+    assert "counts in the error rates" in judged.text
+    with rt.database.read() as session:
+        (row,) = session.query(Feedback).all()
+    assert (row.request_id, row.verdict, row.user_id) == (request_id, "wrong", world.users["alice"])
+    assert row.comment == "the retention is 5 years, not 2"
+    # someone else's answer cannot be judged from their page
+    other = _open(gw, "bob")
+    refused = post(
+        gw,
+        "/playground/feedback",
+        other,
+        conversation=carried,
+        system="",
+        model="gpt-eu",
+        request_id=request_id,
+        verdict="useful",
+    )
+    assert refused.status_code == 422
+    with rt.database.read() as session:
+        assert session.query(Feedback).count() == 1

@@ -22,10 +22,13 @@ from gouvernail.portal.pages import (
     committee,
     ideas,
     inventory,
+    licences,
     observatory,
     playground,
+    quality,
     shadow,
     use_case,
+    value,
 )
 from gouvernail.portal.templating import Pages
 
@@ -46,6 +49,9 @@ ROUTERS = (
     use_case.router,
     observatory.router,
     shadow.router,
+    quality.router,
+    value.router,
+    licences.router,
 )
 
 __all__ = ["error_page", "install", "wants_page"]

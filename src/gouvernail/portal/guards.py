@@ -66,6 +66,24 @@ class PageRequire:
         return f"PageRequire({self.resource!r}, {self.action!r})"
 
 
+class PageRequireAny(PageRequire):
+    """Dependency: the signed-in user must hold at least one of ``rights`` (``(resource,
+    action)`` pairs), for a page whose sections each need their own right (the page shows
+    only those the user may read); a refusal is audited against the first right."""
+
+    def __init__(self, *rights: tuple[str, str]) -> None:
+        super().__init__(*rights[0])
+        self.rights = rights
+
+    def __call__(self, request: Request, principal: SignedIn, runtime: Rt) -> Principal:
+        if any(runtime.policy.decide(principal.roles, *right).allowed for right in self.rights):
+            return principal
+        return super().__call__(request, principal, runtime)
+
+    def __repr__(self) -> str:
+        return f"PageRequireAny{self.rights!r}"
+
+
 Form = Annotated[FormData, Depends(csrf.checked_form)]
 
 TITLES = {

@@ -53,6 +53,12 @@ LABELS: dict[str, dict[str, str]] = {
         "hybrid": N_("Rules plus AI"),
         "automation": N_("Plain automation"),
     },
+    "feedback": {
+        "useful": N_("useful"),
+        "wrong": N_("wrong"),
+        "harmful": N_("harmful"),
+        "leaked_data": N_("leaked data"),
+    },
     "sourcing": {
         "strategic": N_("strategic (built in-house)"),
         "snackable": N_("snackable (bought)"),
@@ -149,6 +155,35 @@ LABELS: dict[str, dict[str, str]] = {
         "running": N_("in progress or interrupted"),
         "complete": N_("complete"),
         "failed": N_("failed"),
+    },
+    "evaluation_run": {
+        "queued": N_("queued"),
+        "running": N_("running"),
+        "complete": N_("complete"),
+        "incomplete": N_("incomplete"),
+    },
+    "canary_metric": {
+        "similarity": N_("similarity of the answers"),
+        "refusal_rate": N_("refusal rate"),
+        "length": N_("length of the answers"),
+        "latency": N_("latency"),
+        "system_fingerprint": N_("system fingerprint"),
+        "provider_model": N_("model name returned"),
+    },
+    "incident_kind": {
+        "wrong_answer": N_("wrong answer"),
+        "data_leak": N_("data leak"),
+        "bias": N_("bias"),
+        "outage": N_("outage"),
+        "security": N_("security"),
+        "other": N_("other"),
+    },
+    "incident_status": {"open": N_("open"), "mitigated": N_("mitigated"), "closed": N_("closed")},
+    "value_source": {"declared": N_("declared"), "measured": N_("measured")},
+    "footprint_method": {
+        "inventory": N_("inventory's declaration"),
+        "ecologits": N_("EcoLogits estimate"),
+        "no estimate": N_("no estimate"),
     },
 }
 

@@ -35,3 +35,41 @@ SECTIONS = (
 def sections(permissions: set[str]) -> list[Section]:
     """The sections a holder of ``permissions`` may open."""
     return [s for s in SECTIONS if s.right is None or s.right in permissions]
+
+
+@dataclass(frozen=True)
+class Tab:
+    """A page of the observatory, shown as a tab to whoever holds one of ``rights`` (the
+    rights its route declares)."""
+
+    key: str
+    label: str
+    href: str
+    rights: tuple[tuple[str, str], ...]
+
+
+GATEWAY_TAB = Tab("gateway", N_("Through the gateway"), "/observatory", (("gateway", "read"),))
+SHADOW_TAB = Tab("shadow", N_("Shadow AI"), "/observatory/shadow-ai", (("shadow", "read"),))
+QUALITY_TAB = Tab(
+    "quality",
+    N_("Quality"),
+    "/observatory/quality",
+    (("error_rates", "read"), ("evaluations", "read"), ("canaries", "read"), ("incidents", "read")),
+)
+VALUE_TAB = Tab(
+    "value",
+    N_("Value and environment"),
+    "/observatory/value",
+    (("value", "read"), ("environment", "read")),
+)
+LICENCES_TAB = Tab("licences", N_("Licences"), "/observatory/licences", (("licences", "read"),))
+OBSERVATORY_TABS = (GATEWAY_TAB, SHADOW_TAB, QUALITY_TAB, VALUE_TAB, LICENCES_TAB)
+
+
+def tabs(permissions: set[str]) -> list[Tab]:
+    """The observatory's tabs a holder of ``permissions`` may open."""
+    return [
+        tab
+        for tab in OBSERVATORY_TABS
+        if any(f"{resource}:{action}" in permissions for resource, action in tab.rights)
+    ]

@@ -18,7 +18,7 @@ from gouvernail.identity.principal import Principal
 from gouvernail.portal import csrf, i18n
 from gouvernail.portal.charts import bar_chart, heat_map, line_chart
 from gouvernail.portal.labels import label
-from gouvernail.portal.navigation import sections
+from gouvernail.portal.navigation import sections, tabs
 from gouvernail.settings import Environment as Deployment
 
 HEADING = re.compile(r"<(/?)h([1-6])>")
@@ -90,6 +90,7 @@ class Pages:
             "user": principal,
             "may": lambda resource, action: f"{resource}:{action}" in permissions,
             "sections": sections(permissions) if principal else [],
+            "observatory_tabs": tabs(permissions) if principal else [],
             "lang": i18n.current(),
             "languages": i18n.NAMES,
             "csrf_token": csrf.token_for(request, secret),

@@ -2,9 +2,9 @@
 everyone or one department (its sub-teams included). Calls, cost, energy, CO2 and error rate
 in total and per day; by department, by use case and by model (next to the SLA the gateway
 measured); the calls the enforcement rules blocked; licence utilisation as the gateway sees it
-(keys issued against keys and people that made calls). Seat licences wait for the data
-sources of the observatory issue: their frame says so. Shadow AI, the AI services used outside
-the gateway, has its own page (``shadow.py``), linked from here for those who may read it."""
+(keys issued against keys and people that made calls). Seat licences, shadow AI, quality,
+value and environment have their own tabs (``licences.py``, ``shadow.py``, ``quality.py``,
+``value.py``), shown to those who may read them (``navigation.OBSERVATORY_TABS``)."""
 
 from __future__ import annotations
 

@@ -21,13 +21,16 @@ from pydantic import ValidationError
 from sqlalchemy import select
 
 from gouvernail.api.deps import SESSION_COOKIE, Rt, audit_context, client_of, request_id
+from gouvernail.errors import GouvernailError
 from gouvernail.gateway.call import Call
 from gouvernail.gateway.errors import GatewayError
 from gouvernail.identity.principal import Principal
 from gouvernail.inventory.values import Capability, ModelStatus
+from gouvernail.observatory.feedback.schemas import FeedbackIn
 from gouvernail.portal.forms import text_of
 from gouvernail.portal.guards import Form, PageRequire, PortalRoute
 from gouvernail.portal.i18n import _
+from gouvernail.portal.labels import labels_of
 from gouvernail.portal.templating import render
 from gouvernail.registry.models import UseCase
 from gouvernail.registry.prompts import MAX_PROMPT, PromptIn
@@ -36,6 +39,7 @@ from gouvernail.runtime import Runtime
 router = APIRouter(route_class=PortalRoute, include_in_schema=False)
 
 Prototyper = Annotated[Principal, Depends(PageRequire("keys", "manage_own"))]
+Judge = Annotated[Principal, Depends(PageRequire("feedback", "give"))]
 MAX_TURNS = 20
 MAX_MESSAGE = 8_000
 
@@ -83,7 +87,9 @@ def _page(
     errors: dict[str, str] | None = None,
     notice: str | None = None,
     status: int = 200,
+    refused_verdict: tuple[str, str] | None = None,
 ) -> HTMLResponse:
+    """``refused_verdict``: the answer's request id and why its verdict was refused."""
     sandbox = sandbox_of(runtime, principal.user_id)
     versions = runtime.prompts.versions(sandbox, "system") if sandbox else []
     if system is None:
@@ -112,6 +118,8 @@ def _page(
             "model": model or (models[0] if models else ""),
             "errors": errors or {},
             "notice": notice,
+            "verdicts": labels_of("feedback"),
+            "refused_verdict": refused_verdict,
             "idea_link": "/ideas/new?"
             + urlencode({"title": "", "description": prototype[:20_000]}),
             "budget": runtime.settings.gateway.sandbox_monthly_budget_eur,
@@ -208,9 +216,71 @@ async def chat(request: Request, principal: Prototyper, runtime: Rt, form: Form)
     if isinstance(answer, dict):
         choice = (answer.get("choices") or [{}])[0]
         text = (choice.get("message") or {}).get("content") or ""
-        turns.append({"role": "assistant", "content": str(text), "model": answer.get("model")})
+        turns.append(
+            {
+                "role": "assistant",
+                "content": str(text),
+                "model": answer.get("model"),
+                "request_id": call.request_id,
+            }
+        )
     return await asyncio.to_thread(
         partial(_page, request, runtime, principal, turns=turns, system=system, model=model)
+    )
+
+
+@router.post("/playground/feedback")
+async def judge(request: Request, principal: Judge, runtime: Rt, form: Form) -> Response:
+    """The signed-in user's verdict on one of the playground's answers (as over
+    ``POST /api/v1/feedback``): it counts in the error rates of the sandbox and the model."""
+    turns = _conversation(text_of(form, "conversation", 400_000))
+    system = text_of(form, "system", MAX_PROMPT)
+    model = text_of(form, "model", 64)
+    judged = text_of(form, "request_id", 64)
+    refused: str | None = None
+    notice = None
+    try:
+        body = FeedbackIn(
+            request_id=judged,
+            verdict=text_of(form, "verdict", 20),  # validated here
+            comment=text_of(form, "comment", 2000),
+        )
+    except ValidationError:
+        refused = _("Choose a verdict for the answer.")
+    else:
+        try:
+            await asyncio.to_thread(
+                partial(
+                    runtime.feedback.give,
+                    audit_context(request, principal),
+                    body,
+                    user_id=principal.user_id,
+                    via="portal",
+                    judges_any=runtime.policy.decide(
+                        principal.roles, "feedback", "give_any"
+                    ).allowed,
+                )
+            )
+        except GouvernailError as error:
+            refused = error.message
+        else:
+            for turn in turns:
+                if turn.get("request_id") == judged:
+                    turn["verdict"] = body.verdict
+            notice = _("Thank you: your verdict is recorded and counts in the error rates.")
+    return await asyncio.to_thread(
+        partial(
+            _page,
+            request,
+            runtime,
+            principal,
+            turns=turns,
+            system=system,
+            model=model,
+            notice=notice,
+            status=422 if refused else 200,
+            refused_verdict=(judged, refused) if refused else None,
+        )
     )
 
 

@@ -45,8 +45,12 @@ from gouvernail.settings import Settings
 LOCALES = {"en": "en-GB", "fr": "fr-FR"}
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser() -> Iterator[Browser]:
+    """Module-scoped, not session-scoped: while Playwright's sync API is started, its event
+    loop counts as running in this thread, so a later test of another module on the same
+    worker could not run a loop of its own (asyncio.run, anyio) — pytest stops it as soon as
+    the worker moves to another module."""
     missing = [str(p) for p in (Path(CHROMIUM), AXE) if not p.exists()]
     if missing:
         message = f"browser tests need {', '.join(missing)} (make installs axe-core; "

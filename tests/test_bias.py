@@ -14,6 +14,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -24,10 +25,13 @@ from sqlalchemy import func, select
 from tests.conftest import invoke
 from tests.gateway_helpers import World, transport_for
 from tests.insight_helpers import signed_in
+from tests.job_helpers import wait_for_job
 
 from gouvernail.audit.models import AuditRecord
 from gouvernail.gateway.models import RequestLog
 from gouvernail.observatory.bias import pairs
+from gouvernail.observatory.bias.models import BiasPrompt
+from gouvernail.observatory.bias.schemas import BiasRunIn
 from gouvernail.observatory.bias.stats import holm, paired
 from gouvernail.observatory.bias.templates import BiasTemplates, Outcome
 from gouvernail.runtime import Runtime
@@ -63,8 +67,15 @@ def against(names: set[str], points: int = 2) -> Callable[[str], str]:
 
 
 def run(gw: TestClient, user: str, use_case: int, **fields: Any) -> Any:
+    """Ask for a run; once accepted (202, a job), wait for the job and answer the run."""
     body = {"template": "cv-screening-en", "model": "gpt-eu", "use_case_id": use_case} | fields
-    return gw.post("/api/v1/bias/runs", json=body, headers=signed_in(gw, user))
+    headers = signed_in(gw, user)
+    response = gw.post("/api/v1/bias/runs", json=body, headers=headers)
+    if response.status_code != 202:
+        return response
+    job = wait_for_job(gw, headers, response.json()["id"])
+    assert (job["kind"], job["status"]) == ("bias.run", "succeeded"), job
+    return gw.get(f"/api/v1/bias/runs/{job['parameters']['run_id']}", headers=headers)
 
 
 @pytest.fixture
@@ -223,7 +234,7 @@ def test_a_model_biased_against_women_is_flagged_on_gender_only(
     world.openai.answer_text = against(FEMALE)  # type: ignore[method-assign]
     drafting = world.use_cases["drafting"]
     response = run(gw, referent, drafting, cases=20, seed=1)
-    assert response.status_code == 201, response.text
+    assert response.status_code == 200, response.text
     view = response.json()
     assert view["status"] == "complete", view["reason"]
     assert verdicts(view) == {"gender": "flagged", "origin": "not_flagged", "age": "not_flagged"}
@@ -314,6 +325,53 @@ def test_unreadable_answers_are_counted_not_dropped(
     assert comparison(view, "age", "older")["excluded"] == {"unparsable": cases}
     assert comparison(view, "age", "older")["pairs"] == 12 - cases
     assert any("could not be read" in note for note in view["report"]["notes"])
+
+
+def test_an_interrupted_run_resumes_where_it_stopped(
+    gw: TestClient, world: World, referent: str
+) -> None:
+    """A run stopped midway (its job cancelled, its worker stopping) is ``incomplete`` with
+    why; executed again (the job's next attempt) it sends only the prompts not sent yet."""
+    world.openai.answer_text = against(FEMALE)  # type: ignore[method-assign]
+    rt, ref = world.rt, world.users["ref"]
+    body = BiasRunIn(
+        template="cv-screening-en",
+        model="gpt-eu",
+        use_case_id=world.use_cases["drafting"],
+        cases=10,
+    )
+    started = rt.bias.start(world.ctx, body, user_id=ref)
+    assert started.status.value == "running"
+
+    def stop_after_two_cases(sent: int, total: int) -> None:
+        if sent >= 16:
+            raise RuntimeError(f"stopped after {sent} of {total}")
+
+    assert gw.portal is not None  # the app's event loop, where the gateway lives
+    with pytest.raises(RuntimeError):
+        gw.portal.call(
+            partial(
+                rt.bias.execute, world.ctx, started.id, user_id=ref, progress=stop_after_two_cases
+            )
+        )
+    stopped = rt.bias.get(started.id)
+    assert stopped.status.value == "incomplete"
+    assert stopped.reason == "interrupted by RuntimeError: stopped after 16 of 80"
+    asked = len(world.openai.requests)
+    assert asked == 16
+
+    resumed = gw.portal.call(partial(rt.bias.execute, world.ctx, started.id, user_id=ref))
+    assert resumed.status.value == "complete", resumed.reason
+    assert len(world.openai.requests) == 80  # the 16 sent were not sent again
+    with rt.database.read() as session:
+        stored = session.scalar(
+            select(func.count()).select_from(BiasPrompt).where(BiasPrompt.run_id == started.id)
+        )
+    assert stored == 80
+    assert verdicts(resumed.model_dump(mode="json"))["gender"] == "flagged"
+    again = gw.portal.call(partial(rt.bias.execute, world.ctx, started.id, user_id=ref))
+    assert again.status.value == "complete"
+    assert len(world.openai.requests) == 80  # an ended run is returned as it is
 
 
 def test_a_refused_call_leaves_the_run_incomplete(

@@ -8,12 +8,15 @@ people, and auditors).
 
 from __future__ import annotations
 
+import asyncio
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Request
 
 from gouvernail.api.deps import Require, Rt, audit_context
 from gouvernail.identity.principal import Principal
+from gouvernail.jobs.builtin import BiasRun as BiasRunJob
+from gouvernail.jobs.schemas import JobView
 from gouvernail.observatory.bias.schemas import BiasRunIn, RunSummary, RunView, TemplateView
 
 router = APIRouter(prefix="/api/v1/bias", tags=["observatory"])
@@ -29,13 +32,22 @@ def list_templates(principal: Reader, runtime: Rt) -> list[TemplateView]:
     return runtime.bias.template_views()
 
 
-@router.post("/runs", status_code=201, response_model=RunView)
-async def start_run(body: BiasRunIn, request: Request, principal: Runner, runtime: Rt) -> RunView:
-    """Run a template against a model, through the gateway, for the caller on ``use_case_id``;
-    answers when the run has ended: ``complete`` with its report, or ``incomplete`` (a call was
-    refused or failed: ``reason``) with partial figures and no verdict."""
-    return await runtime.bias.run(
-        audit_context(request, principal), body, user_id=principal.user_id
+@router.post("/runs", status_code=202, response_model=JobView)
+async def start_run(body: BiasRunIn, request: Request, principal: Runner, runtime: Rt) -> JobView:
+    """Create a run of a template against a model (an unknown template or use case is refused
+    at once) and queue it as a job (``parameters.run_id`` names the run); its prompts go through
+    the gateway for the caller on ``use_case_id``. Follow the job, then read the run:
+    ``complete`` with its report, or ``incomplete`` (a call was refused or failed: ``reason``)
+    with partial figures and no verdict."""
+    context = audit_context(request, principal)
+    run = await asyncio.to_thread(runtime.bias.start, context, body, user_id=principal.user_id)
+    return await asyncio.to_thread(
+        runtime.jobs.enqueue,
+        context,
+        "bias.run",
+        BiasRunJob(run_id=run.id),
+        requested_by=principal.user_id,
+        dedupe_key=f"bias:{run.id}",
     )
 
 

@@ -119,6 +119,25 @@ async def run_evaluation(rt: Runtime, job: JobContext) -> dict[str, Any]:
     return {"run_id": run.id, "status": run.status}
 
 
+class BiasRun(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    run_id: int = Field(ge=1)
+
+
+async def run_bias_test(rt: Runtime, job: JobContext) -> dict[str, Any]:
+    """Send a bias run's prompts for the person who asked for it; a run interrupted midway
+    resumes where it stopped at the next attempt."""
+    parameters = job.parameters
+    assert isinstance(parameters, BiasRun)
+    if job.user_id is None:
+        raise GouvernailError("a bias run acts for a person: ask for it through the API")
+    run = await rt.bias.execute(
+        job.audit, parameters.run_id, user_id=job.user_id, progress=checkpointing(job)
+    )
+    return {"run_id": run.id, "status": run.status}
+
+
 class CanaryRun(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
@@ -161,6 +180,13 @@ def builtin_kinds() -> Kinds:
                 summary="Execute or resume an evaluation run (POST /api/v1/evaluations/runs).",
                 handler=run_evaluation,
                 parameters=EvaluationRun,
+                max_attempts=2,
+            ),
+            Kind(
+                name="bias.run",
+                summary="Send a bias run's counterfactual prompts (POST /api/v1/bias/runs).",
+                handler=run_bias_test,
+                parameters=BiasRun,
                 max_attempts=2,
             ),
             Kind(

@@ -115,6 +115,47 @@ class BiasTests:
 
     # --- running ------------------------------------------------------------------------------
 
+    def start(self, context: AuditContext, body: BiasRunIn, *, user_id: int) -> RunView:
+        """Create the run (``running`` until executed; audited ``bias.run_started``); what it
+        would refuse (an unknown template or use case) is refused here."""
+        template = self.templates.get(body.template)
+        prompts = build(template, self.templates.attributes, body.cases, body.seed)
+        run_id = self._start(context, body, template, user_id, prompts)
+        return self.get(run_id)
+
+    async def execute(
+        self,
+        context: AuditContext,
+        run_id: int,
+        *,
+        user_id: int,
+        progress: Progress | None = None,
+    ) -> RunView:
+        """Send the run's prompts not sent yet (the same template, cases and seed give the same
+        prompts) for ``user_id``, then report; the run ends ``complete`` or ``incomplete``. A
+        run interrupted midway (a crash, a cancelled job) resumes where it stopped; a run that
+        ended is returned as it is."""
+        run = await asyncio.to_thread(self._resumable, run_id)
+        if run is None:
+            return await asyncio.to_thread(self.get, run_id)
+        template = self.templates.get(run.template)
+        prompts = build(template, self.templates.attributes, run.cases, run.seed)
+        sent = await asyncio.to_thread(self._sent, run_id)
+        todo = [p for p in prompts if (p.case, p.attribute, p.value) not in sent]
+        caller = Caller(
+            use_case_id=run.use_case_id,
+            user_id=user_id,
+            client="bias",
+            request_id=f"bias-{run_id}",
+        )
+        try:
+            stopped = await self._send(run_id, template, run.model, caller, todo, progress)
+        except BaseException as error:  # the run must not stay "running" (cancelled, a bug)
+            why = f"interrupted by {type(error).__name__}: {error}"[:500]
+            await asyncio.shield(asyncio.to_thread(self._finish, context, run_id, why))
+            raise
+        return await asyncio.to_thread(self._finish, context, run_id, stopped)
+
     async def run(
         self,
         context: AuditContext,
@@ -123,23 +164,32 @@ class BiasTests:
         user_id: int,
         progress: Progress | None = None,
     ) -> RunView:
-        """Run ``body.template`` against ``body.model`` for ``user_id`` on ``body.use_case_id``;
-        the run ends ``complete`` or ``incomplete`` (its report says why)."""
-        template = self.templates.get(body.template)
-        prompts = build(template, self.templates.attributes, body.cases, body.seed)
-        run_id = await asyncio.to_thread(self._start, context, body, template, user_id, prompts)
-        caller = Caller(
-            use_case_id=body.use_case_id,
-            user_id=user_id,
-            client="bias",
-            request_id=f"bias-{run_id}",
-        )
-        try:
-            stopped = await self._send(run_id, template, body.model, caller, prompts, progress)
-        except BaseException as error:  # the run must not stay "running" (cancelled, a bug)
-            self._finish(context, run_id, f"stopped by {type(error).__name__}: {error}"[:500])
-            raise
-        return await asyncio.to_thread(self._finish, context, run_id, stopped)
+        """Start and execute a run here and now (the console's way; the API queues a job)."""
+        started = await asyncio.to_thread(self.start, context, body, user_id=user_id)
+        return await self.execute(context, started.id, user_id=user_id, progress=progress)
+
+    def _resumable(self, run_id: int) -> BiasRun | None:
+        """The run if it is to be executed: never finished, or interrupted midway."""
+        with self.database.read() as session:
+            run = session.get(BiasRun, run_id)
+            if run is None:
+                raise NotFoundError(f"no bias run {run_id}")
+            interrupted = run.status == RunStatus.INCOMPLETE.value and run.reason.startswith(
+                "interrupted by "
+            )
+            if run.status == RunStatus.RUNNING.value or interrupted:
+                session.expunge(run)
+                return run
+            return None
+
+    def _sent(self, run_id: int) -> set[tuple[int, str | None, str | None]]:
+        with self.database.read() as session:
+            rows = session.execute(
+                select(BiasPrompt.case_index, BiasPrompt.attribute, BiasPrompt.value).where(
+                    BiasPrompt.run_id == run_id
+                )
+            ).all()
+        return {(case, attribute, value) for case, attribute, value in rows}
 
     async def _send(
         self,

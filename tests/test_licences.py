@@ -23,6 +23,7 @@ from tests.gateway_helpers import World
 from tests.insight_helpers import signed_in
 from tests.inventory_helpers import model as model_body
 from tests.inventory_helpers import vendor as vendor_body
+from tests.job_helpers import wait_for_job
 
 from gouvernail.audit import AuditContext
 from gouvernail.audit.models import AuditRecord
@@ -136,13 +137,20 @@ def upload(
     body: bytes,
     **params: str,
 ) -> Any:
+    """Seat exports are imported in the request (201); activity exports are accepted (202, a
+    job): then this waits for the job and answers the import (200)."""
     path = "seat-imports" if kind == "seats" else "activity-imports"
-    return client.post(
+    response = client.post(
         f"{ROOT}/tools/{slug}/{path}",
         params={"name": f"export.{'csv' if kind == 'seats' else 'jsonl'}"} | params,
         content=body,
         headers=headers | {"content-type": "application/octet-stream"},
     )
+    if response.status_code != 202:
+        return response
+    job = wait_for_job(client, headers, response.json()["id"])
+    assert (job["kind"], job["status"]) == ("licences.activity_import", "succeeded"), job
+    return client.get(f"{ROOT}/imports/{job['result']['import_id']}", headers=headers)
 
 
 def events(rt: Runtime, action: str) -> list[AuditRecord]:
@@ -472,7 +480,7 @@ def test_outside_activity_is_inspected_against_the_charter_and_no_text_is_kept(
     assert add_tool(client, ref).status_code == 201  # external SaaS, up to internal data
     body = activity_export()
     done = upload(client, ref, "chatgpt-enterprise", "activity", body)
-    assert done.status_code == 201, done.text
+    assert done.status_code == 200, done.text
     result = done.json()
     assert (result["records"], result["malformed"]) == (6, 2)
     summary = result["summary"]
@@ -577,7 +585,7 @@ def test_the_report_counts_active_seats_reclaims_and_hides_people(
         "conv-9", "bob@helvia.example", ("m-9", "user", at(AS_OF - timedelta(days=3)), "Hello")
     )
     assert (
-        upload(client, ref, "chatgpt-enterprise", "activity", outside.encode()).status_code == 201
+        upload(client, ref, "chatgpt-enterprise", "activity", outside.encode()).status_code == 200
     )
 
     report = client.get(f"{ROOT}/report", headers=board, params={"as_of": AS_OF.isoformat()})

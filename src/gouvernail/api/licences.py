@@ -21,6 +21,8 @@ from fastapi import APIRouter, Depends, Query, Request
 from gouvernail.api.deps import Require, Rt, audit_context
 from gouvernail.errors import GouvernailError
 from gouvernail.identity.principal import Principal
+from gouvernail.jobs.builtin import ActivityImport, licence_uploads
+from gouvernail.jobs.schemas import JobView
 from gouvernail.observatory.licences.schemas import (
     ActivityFormat,
     FindingView,
@@ -142,7 +144,12 @@ async def import_seats(
     )
 
 
-@router.post("/tools/{slug}/activity-imports", status_code=201, openapi_extra=BINARY_BODY)
+@router.post(
+    "/tools/{slug}/activity-imports",
+    status_code=202,
+    response_model=JobView,
+    openapi_extra=BINARY_BODY,
+)
 async def import_activity(
     slug: str,
     request: Request,
@@ -152,16 +159,19 @@ async def import_activity(
     format: Annotated[ActivityFormat, Query(description="chatgpt_compliance")] = (
         "chatgpt_compliance"
     ),
-) -> ImportView:
-    """Import an outside tool's compliance export (JSON lines) sent as the body: every
-    message a person wrote is inspected with the gateway's detectors against what the charter
-    lets this tool receive; the figures are kept, never the text. All or nothing; the same
-    file twice is refused (409 ``already_imported``)."""
-    folder = runtime.settings.data_dir / "licence-uploads"
+) -> JobView:
+    """Upload an outside tool's compliance export (JSON lines) to import; the import runs as a
+    job (follow it with GET /api/v1/jobs/{id}; its result names the import): every message a
+    person wrote is inspected with the gateway's detectors against what the charter lets this
+    tool receive; the figures are kept, never the text. All or nothing. What the import would
+    refuse before reading the messages — no charter in force (409 ``no_charter``), the same
+    file twice (409 ``already_imported``), an empty file — is refused here at once."""
+    folder = licence_uploads(runtime)
     folder.mkdir(parents=True, exist_ok=True)
     handle, name_on_disk = tempfile.mkstemp(dir=folder, suffix=".jsonl")
     path = Path(name_on_disk)
     limit = runtime.settings.licences.upload_max_mb * 2**20
+    queued = False
     try:
         size = 0
         with open(handle, "wb") as file:  # noqa: ASYNC230 - small writes, the loop stays free
@@ -170,12 +180,19 @@ async def import_activity(
                 if size > limit:
                     raise _too_large(limit)
                 file.write(chunk)
-        context = audit_context(request, principal)
-        return await asyncio.to_thread(
-            runtime.licences.import_activity, context, slug, path, name=name, format=format
+        await asyncio.to_thread(runtime.licences.check_activity, slug, path, format=format)
+        job = await asyncio.to_thread(
+            runtime.jobs.enqueue,
+            audit_context(request, principal),
+            "licences.activity_import",
+            ActivityImport(path=str(path), tool=slug, name=name, format=format),
+            requested_by=principal.user_id,
         )
+        queued = True
+        return job
     finally:
-        await asyncio.to_thread(path.unlink, missing_ok=True)
+        if not queued:
+            await asyncio.to_thread(path.unlink, missing_ok=True)
 
 
 @router.get("/imports")
@@ -185,6 +202,12 @@ def list_imports(
     """Imports, newest first, with malformed rows (line and why) and what they changed;
     unknown identities only for those who may see people."""
     return runtime.licences.imports(show_people=sees_people(runtime, principal), limit=limit)
+
+
+@router.get("/imports/{import_id}")
+def get_import(import_id: int, principal: Reader, runtime: Rt) -> ImportView:
+    """One import (a finished import job's ``result.import_id``)."""
+    return runtime.licences.get_import(import_id, show_people=sees_people(runtime, principal))
 
 
 @router.get("/report")

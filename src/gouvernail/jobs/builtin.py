@@ -49,10 +49,10 @@ def uploads(rt: Runtime) -> Path:
     return rt.settings.data_dir / "shadow-uploads"
 
 
-def uploaded(rt: Runtime, name: str) -> Path:
+def _uploaded(folder: Path, name: str) -> Path:
     path = Path(name).resolve()
-    if not path.is_relative_to(uploads(rt).resolve()):
-        raise GouvernailError("a shadow import job reads only uploaded files", field="path")
+    if not path.is_relative_to(folder.resolve()):
+        raise GouvernailError("an import job reads only uploaded files", field="path")
     if not path.is_file():
         raise GouvernailError(f"the uploaded file {path.name} is gone", field="path")
     return path
@@ -63,7 +63,7 @@ async def import_shadow_log(rt: Runtime, job: JobContext) -> dict[str, Any]:
     come (the import resumes from its last committed segment)."""
     parameters = job.parameters
     assert isinstance(parameters, ShadowImport)
-    path = await asyncio.to_thread(uploaded, rt, parameters.path)
+    path = await asyncio.to_thread(_uploaded, uploads(rt), parameters.path)
 
     def progress(done: int, total: int) -> None:
         job.progress(bytes_read=done, bytes_total=total)
@@ -98,6 +98,47 @@ def checkpointing(job: JobContext) -> Callable[[int, int], None]:
         job.checkpoint()
 
     return progress
+
+
+class ActivityImport(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    path: str = Field(description="The uploaded file, inside <data_dir>/licence-uploads.")
+    tool: str = Field(min_length=1, max_length=64)
+    name: str = Field(min_length=1, max_length=500)
+    format: str = Field(min_length=1, max_length=40)
+
+
+def licence_uploads(rt: Runtime) -> Path:
+    """Where uploaded compliance exports wait for their import job."""
+    return rt.settings.data_dir / "licence-uploads"
+
+
+async def import_licence_activity(rt: Runtime, job: JobContext) -> dict[str, Any]:
+    """All or nothing: a retry after a crash imports the whole file again (nothing of the
+    failed attempt was kept). The file is removed once imported, refused, or failed for good."""
+    parameters = job.parameters
+    assert isinstance(parameters, ActivityImport)
+    path = await asyncio.to_thread(_uploaded, licence_uploads(rt), parameters.path)
+    final = True
+    try:
+        imported = await asyncio.to_thread(
+            rt.licences.import_activity,
+            job.audit,
+            parameters.tool,
+            path,
+            name=parameters.name,
+            format=parameters.format,
+        )
+    except GouvernailError:
+        raise
+    except Exception:
+        final = job.attempt >= job.max_attempts
+        raise
+    finally:
+        if final:
+            path.unlink(missing_ok=True)
+    return {"import_id": imported.id, "records": imported.records, "malformed": imported.malformed}
 
 
 class EvaluationRun(BaseModel):
@@ -174,6 +215,14 @@ def builtin_kinds() -> Kinds:
                 handler=import_shadow_log,
                 parameters=ShadowImport,
                 max_attempts=3,
+            ),
+            Kind(
+                name="licences.activity_import",
+                summary="Import an outside tool's uploaded compliance export "
+                "(POST /api/v1/licences/tools/{slug}/activity-imports).",
+                handler=import_licence_activity,
+                parameters=ActivityImport,
+                max_attempts=2,
             ),
             Kind(
                 name="evaluation.run",

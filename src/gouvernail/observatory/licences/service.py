@@ -50,7 +50,13 @@ from gouvernail.observatory.licences.schemas import (
     ToolView,
 )
 from gouvernail.observatory.licences.screening import Screen, Screened
-from gouvernail.observatory.licences.tools import check, cost, effective, vendor_id, view
+from gouvernail.observatory.licences.tools import (
+    check,
+    cost,
+    effective,
+    vendor_id,
+    view,
+)
 from gouvernail.settings import LicenceSettings
 
 if TYPE_CHECKING:
@@ -256,23 +262,7 @@ class Licences:
     ) -> ImportView:
         """Import an outside tool's activity export (JSON lines), inspect what people sent
         against the charter, and keep the figures (never the text); 409 if imported already."""
-        if format != "chatgpt_compliance":
-            raise GouvernailError(
-                f"unknown activity export format {format!r}: chatgpt_compliance", field="format"
-            )
-        if not path.is_file() or path.stat().st_size == 0:
-            raise GouvernailError(f"{path.name} is empty or not a file", field="file")
-        charter = self.charter()
-        if charter is None:
-            raise ConflictError(
-                "no charter is in force: its data rules decide what each tool may receive; "
-                "activate a charter, then import",
-                code="no_charter",
-            )
-        with self.database.read() as session:
-            found = effective(session, _tool(session, slug))
-        if found.hosting is None or found.max_data_class is None:  # refused when declared
-            raise GouvernailError(f"{slug}: give its hosting and max_data_class first")
+        charter, hosting, ceiling = self._activity_preconditions(slug, path, format)
         digest = hashlib.sha256()
         export = read_activity(_lines(path, digest))
         sha = digest.hexdigest()
@@ -280,8 +270,8 @@ class Licences:
         screen = Screen(
             self.inspector(),
             charter,
-            hosting=found.hosting,
-            max_data_class=found.max_data_class,
+            hosting=hosting,
+            max_data_class=ceiling,
             mode=self.inspection_mode,
         )
         unique: dict[str, Message] = {}
@@ -316,6 +306,17 @@ class Licences:
                 .limit(limit)
             )
             return [_import_view(r, slug, show_people=show_people) for r, slug in rows]
+
+    def get_import(self, import_id: int, *, show_people: bool) -> ImportView:
+        with self.database.read() as session:
+            found = session.execute(
+                select(LicenceImport, LicensedTool.slug)
+                .join(LicensedTool, LicensedTool.id == LicenceImport.tool_id)
+                .where(LicenceImport.id == import_id)
+            ).first()
+            if found is None:
+                raise NotFoundError(f"no licence import {import_id}")
+            return _import_view(found[0], found[1], show_people=show_people)
 
     def report(
         self,
@@ -373,6 +374,41 @@ class Licences:
             return figures.finding_views(
                 session, tools, self.charter(), first, last, Departments(session)
             )
+
+    def check_activity(self, slug: str, path: Path, *, format: str) -> None:
+        """Refuse now what ``import_activity`` would refuse before reading the messages (the
+        format, an empty file, no charter in force, a tool without hosting or ceiling, the
+        same file imported already), so an upload is answered at once rather than by a
+        failed job."""
+        self._activity_preconditions(slug, path, format)
+        digest = hashlib.sha256()
+        with path.open("rb") as file:
+            while block := file.read(1 << 20):
+                digest.update(block)
+        self._not_imported(slug, "activity", digest.hexdigest())
+
+    def _activity_preconditions(
+        self, slug: str, path: Path, format: str
+    ) -> tuple[CharterRules, str, str]:
+        """The charter in force, the tool's hosting and its data-class ceiling."""
+        if format != "chatgpt_compliance":
+            raise GouvernailError(
+                f"unknown activity export format {format!r}: chatgpt_compliance", field="format"
+            )
+        if not path.is_file() or path.stat().st_size == 0:
+            raise GouvernailError(f"{path.name} is empty or not a file", field="file")
+        charter = self.charter()
+        if charter is None:
+            raise ConflictError(
+                "no charter is in force: its data rules decide what each tool may receive; "
+                "activate a charter, then import",
+                code="no_charter",
+            )
+        with self.database.read() as session:
+            found = effective(session, _tool(session, slug))
+        if found.hosting is None or found.max_data_class is None:  # refused when declared
+            raise GouvernailError(f"{slug}: give its hosting and max_data_class first")
+        return charter, found.hosting, found.max_data_class
 
     def _not_imported(self, slug: str, kind: str, digest: str) -> None:
         with self.database.read() as session:

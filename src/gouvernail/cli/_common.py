@@ -32,7 +32,7 @@ def group(name: str, help_text: str) -> typer.Typer:
     return sub
 
 
-out = Console()
+out = Console(soft_wrap=True)  # a line is never broken in a pipe (COLUMNS unset: 80)
 err = Console(stderr=True)
 
 

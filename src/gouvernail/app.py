@@ -20,6 +20,7 @@ from starlette.middleware.sessions import SessionMiddleware
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from gouvernail import __version__, portal
+from gouvernail.api import agents as agent_routes
 from gouvernail.api import aiact as ai_act_routes
 from gouvernail.api import alerts as alert_routes
 from gouvernail.api import (
@@ -265,6 +266,7 @@ def create_app(settings: Settings, runtime: Runtime | None = None) -> FastAPI:
         value_routes,
         environment_routes,
         alert_routes,
+        agent_routes,
     ):
         app.include_router(module.router)
     if settings.self_hosted.enabled:

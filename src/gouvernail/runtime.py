@@ -44,6 +44,7 @@ from gouvernail.signatures.service import Signatures
 if TYPE_CHECKING:
     import httpx
 
+    from gouvernail.agents import AgentRuns, Agents
     from gouvernail.gateway.governance import Governance
     from gouvernail.gateway.policy_documents import PolicyDocuments
     from gouvernail.gateway.service import GatewayService
@@ -374,6 +375,26 @@ class Runtime:
             runtime_sources(self),
             public_url=self.settings.effective_public_url,
         )
+
+    @cached_property
+    def agents(self) -> Agents:
+        """The agent registry: agents, their versions, suspension, their keys."""
+        from gouvernail.agents import Agents
+
+        return Agents(
+            self.database,
+            self.trail,
+            self.keys,
+            charter=self.charters.rules_in_force,
+            on_change=self.gateway_changed,
+        )
+
+    @cached_property
+    def agent_runs(self) -> AgentRuns:
+        """Runs of agents with their trace ids (ending one is seen by the gateway at once)."""
+        from gouvernail.agents import AgentRuns
+
+        return AgentRuns(self.database, self.trail, on_end=self.gateway_changed)
 
     @cached_property
     def jobs(self) -> Jobs:

@@ -64,6 +64,11 @@ def authenticated(request: Request, runtime: Rt) -> Principal:
         raise UnauthenticatedError(
             "the credential is invalid, expired or revoked", code="invalid_credential"
         )
+    if principal.agent_id is not None and not getattr(request.state, "agent_route", False):
+        raise ForbiddenError(
+            "an agent's key calls the gateway (/v1) and its runs (/api/v1/agents/runs) only",
+            code="agent_key_not_allowed",
+        )
     request.state.principal = principal
     return principal
 

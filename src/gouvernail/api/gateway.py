@@ -17,6 +17,7 @@ from fastapi.routing import APIRoute
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from gouvernail.api.deps import client_of, request_id
+from gouvernail.gateway.agent_runs import RUN_HEADER
 from gouvernail.gateway.call import Call
 from gouvernail.gateway.errors import GatewayError
 from gouvernail.gateway.prompting import PROMPT_HEADER
@@ -95,6 +96,7 @@ async def _handle(request: Request, operation: Operation, *, insight: bool = Fal
         client=client_of(request),
         oversized=oversized,
         prompt_header=request.headers.get(PROMPT_HEADER),
+        run_header=request.headers.get(RUN_HEADER),
     )
     try:
         result = await service.gateway.handle(call)

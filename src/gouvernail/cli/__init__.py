@@ -4,6 +4,7 @@ Its help text is the reference: ``gouvernail --help``, ``gouvernail <group> --he
 module of this package owns one group of commands and registers it on the root app.
 """
 
+from gouvernail.cli import agents as agent_commands
 from gouvernail.cli import aiact as ai_act_commands
 from gouvernail.cli import alerts as alert_commands
 from gouvernail.cli import audit, charter, identity, server
@@ -31,6 +32,7 @@ from gouvernail.cli import value as value_commands
 from gouvernail.cli._common import app
 
 __all__ = [
+    "agent_commands",
     "ai_act_commands",
     "alert_commands",
     "app",

@@ -1,5 +1,6 @@
 """Imports every table module so that the metadata is complete (for Alembic and tests)."""
 
+from gouvernail.agents import models as agent_models
 from gouvernail.audit import models as audit_models
 from gouvernail.charter import models as charter_models
 from gouvernail.committee import models as committee_models
@@ -28,6 +29,7 @@ from gouvernail.signatures import models as signature_models
 metadata = Base.metadata
 
 __all__ = [
+    "agent_models",
     "alert_models",
     "audit_models",
     "bias_models",

@@ -23,6 +23,7 @@ import orjson
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
+from gouvernail.agents.models import Agent, AgentStatus
 from gouvernail.charter.rules import CharterRules
 from gouvernail.db.base import utcnow
 from gouvernail.db.engine import Database
@@ -77,6 +78,18 @@ class UseCaseFacts:
 
 
 @dataclass(frozen=True, slots=True)
+class AgentFacts:
+    """The agent whose key calls (``agents/``): the key's user is its accountable owner."""
+
+    id: int
+    slug: str
+    allowed_models: tuple[str, ...]
+
+    def allows(self, model_name: str) -> bool:
+        return model_name in self.allowed_models
+
+
+@dataclass(frozen=True, slots=True)
 class Admitted:
     """What the rest of the pipeline knows about the caller."""
 
@@ -92,6 +105,8 @@ class Admitted:
     use_case: UseCaseFacts
     charter: CharterRules
     limits: tuple[LimitSpec, ...]
+    agent: AgentFacts | None = None
+    """Set for an agent's key (then every call is a step of one of its runs)."""
 
 
 @dataclass(slots=True)
@@ -127,6 +142,18 @@ def team_chain(session: Session, *team_ids: int | None) -> tuple[int, ...]:
             seen.append(current)
             current = session.scalar(select(Team.parent_id).where(Team.id == current))
     return tuple(seen)
+
+
+def _agent(session: Session, agent_id: int) -> AgentFacts:
+    agent = session.get(Agent, agent_id)
+    assert agent is not None  # foreign key
+    if agent.status != AgentStatus.ACTIVE.value:
+        raise GatewayError(
+            403,
+            f"the agent {agent.slug} is {agent.status}: {agent.status_reason or 'no reason given'}",
+            code=f"agent_{agent.status}",
+        )
+    return AgentFacts(agent.id, agent.slug, tuple(orjson.loads(agent.allowed_models)))
 
 
 def _off(use_case: UseCaseFacts, who: str, reason: str, code: str) -> GatewayError:
@@ -264,7 +291,8 @@ class Admission:
                 )
             use_case = session.get(UseCase, key.use_case_id)
             assert use_case is not None  # foreign key
-            return self._grant(session, user, use_case, key.id, prefix)
+            agent = _agent(session, key.agent_id) if key.agent_id is not None else None
+            return self._grant(session, user, use_case, key.id, prefix, agent)
 
     def _admit_session(self, token: str, use_case_id: int | None) -> Admitted:
         """A portal sign-in session acting on one use case its user belongs to."""
@@ -300,6 +328,7 @@ class Admission:
         use_case: UseCase,
         key_id: int | None,
         prefix: str,
+        agent: AgentFacts | None = None,
     ) -> Admitted:
         """The checks every caller passes: the use case is live and not switched off, the
         charter is in force and the user is eligible; then the limits that apply."""
@@ -331,6 +360,7 @@ class Admission:
             use_case=facts,
             charter=charter,
             limits=limits,
+            agent=agent,
         )
 
     @staticmethod

@@ -11,7 +11,8 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from gouvernail.gateway.accounting import Impact, PriceSheet, Reservation
+from gouvernail.agents.runs import RunFacts
+from gouvernail.gateway.accounting import Impact, PriceSheet, Reservation, RunCharge
 from gouvernail.gateway.admission import Admitted
 from gouvernail.gateway.errors import GatewayError
 from gouvernail.gateway.parts import Extracted
@@ -41,6 +42,8 @@ class Call:
     with its source's data class. The decision weighs them with the detectors' findings."""
     prompt_header: str | None = None
     """The prompt version the caller declares it used (``x-gouvernail-prompt-version``)."""
+    run_header: str | None = None
+    """The agent run the call is a step of (``x-gouvernail-agent-run``; agents' keys only)."""
     started: float = field(default_factory=time.perf_counter)
     body: dict[str, Any] = field(default_factory=dict)
     """The parsed body; enforcement redacts it in place, so it is what goes upstream."""
@@ -61,6 +64,10 @@ class Call:
     rerouted_from: str | None = None
     prompt_version_id: int | None = None
     """The registry's prompt version the call used: applied by the gateway, or declared."""
+
+    run: RunFacts | None = None
+    """The agent run (``gateway/agent_runs.py``), and what was charged to it."""
+    run_charge: RunCharge | None = None
 
     price: PriceSheet | None = None
     reserved_tokens: int = 0

@@ -143,6 +143,10 @@ class RequestLog(Base):
     prompt_version_id: Mapped[int | None] = mapped_column(Integer)
     """The registry's prompt version the call used (applied by the gateway, or declared by the
     caller); no foreign key, like the other ids of this log."""
+    agent_id: Mapped[int | None] = mapped_column(Integer)
+    """The agent whose key made the call (``agents/``); its user is the accountable owner."""
+    agent_run_id: Mapped[int | None] = mapped_column(Integer)
+    """The agent's run (``agent_runs.id``) the call was a step of."""
 
 
 class RequestContent(Base):

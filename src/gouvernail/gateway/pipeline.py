@@ -2,6 +2,7 @@
 
 ```
 authenticate + admit   Admit           key → person, team, use case; live? switches? charter?
+agent run              JoinRun         an agent's key: its run (header), not ended, not too old
 parse                  Parse           size, JSON, the fields every operation needs
 prompt                 ApplyPrompt     the use case's production prompt; the declared version
 resolve                ResolveModel    the requested model: approved, allowed, capable
@@ -9,6 +10,7 @@ inspect                Inspect         detectors → findings, data class, injec
 decide                 Decide          ceiling + rules → allow | redact | reroute | block
 enforce                Enforce         placeholders, another model, or a refusal
 reserve                Reserve         estimated cost and tokens on every scope, atomically
+agent run              ChargeRun       an agent's key: a step, tokens and cost on its run
 forward                Forwarder       adapter, retries, breaker, failover to fallback models
 inspect output         AnswerFilter    output guard, then placeholders restored
 settle                 Settler         real usage → cost, energy, CO2; reservation reconciled
@@ -29,8 +31,9 @@ from typing import Any
 import orjson
 import structlog
 
-from gouvernail.gateway.accounting import Impacts, Prices, QuotaStore, UnknownPrice
+from gouvernail.gateway.accounting import Impacts, Prices, QuotaStore, RunCounters, UnknownPrice
 from gouvernail.gateway.admission import Admission
+from gouvernail.gateway.agent_runs import ChargeRun, JoinRun, RunBook, settle_run
 from gouvernail.gateway.call import Call
 from gouvernail.gateway.errors import GatewayError
 from gouvernail.gateway.prompting import ApplyPrompt, PromptOwners
@@ -98,12 +101,21 @@ def _sse(payload: dict[str, Any]) -> bytes:
 
 
 class Settler:
-    def __init__(self, prices: Prices, impacts: Impacts, quotas: QuotaStore) -> None:
+    def __init__(
+        self, prices: Prices, impacts: Impacts, quotas: QuotaStore, runs: RunCounters
+    ) -> None:
         self.prices = prices
         self.impacts = impacts
         self.quotas = quotas
+        self.runs = runs
 
     async def __call__(self, call: Call) -> None:
+        try:
+            await self._quotas(call)
+        finally:
+            await settle_run(self.runs, call)
+
+    async def _quotas(self, call: Call) -> None:
         reservation = call.reservation
         if reservation is None:
             return
@@ -259,6 +271,7 @@ class Gateway:
         upstreams: Upstreams,
         recorder: Recorder,
         prompt_owners: PromptOwners,
+        runs: RunBook,
     ) -> None:
         self.settings = settings
         self.admission = admission
@@ -270,6 +283,7 @@ class Gateway:
         mode = settings.gateway.inspection
         self.steps: list[Step] = [
             Admit(admission),
+            JoinRun(runs),  # agents' keys only: the run, its owner, its time limit
             Parse(settings.gateway),
             ApplyPrompt(prompt_owners),  # before inspection: the detectors see what is sent
             ResolveModel(catalogue),
@@ -277,9 +291,10 @@ class Gateway:
             Decide(rules),
             Enforce(catalogue, rules),
             Reserve(prices, quotas, settings.gateway),
+            ChargeRun(runs),  # agents' keys only: steps, tokens and cost of the run
         ]
         self.forwarder = Forwarder(upstreams, catalogue, prices, self._secret)
-        self.settle = Settler(prices, impacts, quotas)
+        self.settle = Settler(prices, impacts, quotas, runs.counters)
 
     def _secret(self, name: str | None) -> str | None:
         if name is None:

@@ -79,6 +79,12 @@ def summary(call: Call) -> dict[str, Any]:
         "latency_ms": round(call.elapsed_ms, 2),
         "prompt_version_id": call.prompt_version_id,
     }
+    agent = who.agent if who else None
+    if agent is not None:  # the actor is the accountable owner; the agent acted
+        out["agent_id"] = agent.id
+        out["agent"] = agent.slug
+        out["agent_run"] = call.run.run_id if call.run else call.run_header
+        out["trace_id"] = call.run.trace_id if call.run else None
     if call.answer is not None and call.answer.unknown:
         out["unrestored_placeholders"] = len(call.answer.unknown)
     if call.error is not None:
@@ -175,6 +181,8 @@ class Recorder:
                     "attempts": call.attempts,
                     "failover": orjson.dumps(call.failover).decode(),
                     "prompt_version_id": call.prompt_version_id,
+                    "agent_id": who.agent.id if who and who.agent else None,
+                    "agent_run_id": call.run.id if call.run else None,
                 },
             )
         ]
@@ -260,6 +268,10 @@ class Recorder:
             "gouvernail.use_case.id": data["use_case_id"] or 0,
             "http.response.status_code": call.status,
         }
+        if "agent" in data:  # an agent's call: its run's trace id joins the run's trace
+            attributes["gouvernail.agent"] = data["agent"]
+            attributes["gouvernail.agent.run"] = data["agent_run"] or ""
+            attributes["gouvernail.agent.trace_id"] = data["trace_id"] or ""
         span.set_attributes(attributes)
         if call.error is not None:
             span.set_attribute("error.type", call.error.code)

@@ -8,6 +8,7 @@ from collections.abc import Callable
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
+from gouvernail.agents.runs import AgentRuns
 from gouvernail.audit import AuditTrail
 from gouvernail.charter.rules import CharterRules
 from gouvernail.db.base import utcnow
@@ -15,13 +16,17 @@ from gouvernail.db.engine import Database
 from gouvernail.gateway.accounting import (
     Impacts,
     MemoryQuotaStore,
+    MemoryRunCounters,
     Prices,
     QuotaStore,
     RedisQuotaStore,
+    RedisRunCounters,
+    RunCounters,
     Scope,
 )
 from gouvernail.gateway.accounting._quota import month_of
 from gouvernail.gateway.admission import Admission
+from gouvernail.gateway.agent_runs import RunBook
 from gouvernail.gateway.pipeline import Gateway
 from gouvernail.gateway.policy_documents import PolicyDocuments, watch
 from gouvernail.gateway.prompting import PromptOwners, owner_loader
@@ -66,6 +71,10 @@ class GatewayService:
             if settings.redis_url
             else MemoryQuotaStore(reservation_ttl=g.reservation_ttl_seconds)
         )
+        run_counters: RunCounters = (
+            RedisRunCounters(settings.redis_url) if settings.redis_url else MemoryRunCounters()
+        )
+        self.runs = RunBook(AgentRuns(database, trail), run_counters, g.admission_cache_seconds)
         self.upstreams = Upstreams(
             transport=transport,
             connect_timeout=g.connect_timeout,
@@ -99,6 +108,7 @@ class GatewayService:
                 detect=inspector.fast_findings if inspector is not None else None,
             ),
             prompt_owners=PromptOwners(owner_loader(database.read)),
+            runs=self.runs,
         )
 
     async def seed_spend(self) -> int:
@@ -121,6 +131,7 @@ class GatewayService:
         """This replica changed something the gateway reads: drop the cached snapshots."""
         self.admission.forget()
         self.catalogue.forget()
+        self.runs.forget()
 
     def warm_up(self) -> None:
         if self.inspector is not None:
@@ -128,10 +139,13 @@ class GatewayService:
 
     async def models_for(self, secret: str | None) -> dict[str, Any]:
         """``GET /v1/models``: the approved models the key's use case may call."""
-        use_case = (await self.admission.admit(secret)).use_case
+        who = await self.admission.admit(secret)
+        use_case, agent = who.use_case, who.agent
         listed = []
         for model in (await self.catalogue.models()).values():
-            if not use_case.allows(model.name):
+            if not use_case.allows(model.name) or (
+                agent is not None and not agent.allows(model.name)
+            ):
                 continue
             listed.append(
                 {
@@ -164,3 +178,4 @@ class GatewayService:
     async def aclose(self) -> None:
         await self.upstreams.aclose()
         await self.quotas.aclose()
+        await self.runs.counters.aclose()

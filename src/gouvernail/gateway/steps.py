@@ -95,7 +95,10 @@ def capable(model: RoutableModel, call: Call) -> bool:
 
 
 def allowed_for(model: RoutableModel, call: Call) -> bool:
-    return admitted(call).use_case.allows(model.name)
+    who = admitted(call)
+    if who.agent is not None and not who.agent.allows(model.name):
+        return False
+    return who.use_case.allows(model.name)
 
 
 def ceiling_of(model: RoutableModel, call: Call) -> Ceiling:
@@ -210,6 +213,15 @@ class ResolveModel:
                 f"the model {call.requested_model!r} does not exist or is not approved; "
                 "GET /v1/models lists the models you may use",
                 code="model_not_found",
+                param="model",
+            )
+        agent = admitted(call).agent
+        if agent is not None and not agent.allows(model.name):
+            raise GatewayError(
+                403,
+                f"the agent {agent.slug} may not use the model {model.name}; allowed: "
+                + ", ".join(agent.allowed_models),
+                code="agent_model_not_allowed",
                 param="model",
             )
         if not allowed_for(model, call):

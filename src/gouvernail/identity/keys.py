@@ -84,9 +84,12 @@ class ApiKeys:
         name: str,
         days: int | None = None,
         use_case_id: int | None = None,
+        agent_id: int | None = None,
     ) -> CreatedApiKey:
+        """``agent_id``: an agent's key (issued by ``runtime.agents``, which checks the agent
+        first; ``user_id`` is its accountable owner and ``use_case_id`` its use case)."""
         secret, prefix = tokens.new_secret(tokens.API_KEY_PREFIX)
-        return self._issue(ctx, secret, prefix, user_id, name, days, use_case_id)
+        return self._issue(ctx, secret, prefix, user_id, name, days, use_case_id, agent_id)
 
     def import_key(
         self,
@@ -123,6 +126,7 @@ class ApiKeys:
         name: str,
         days: int | None,
         use_case_id: int | None,
+        agent_id: int | None = None,
     ) -> CreatedApiKey:
         name = name.strip()
         if not name or len(name) > 200:
@@ -152,6 +156,7 @@ class ApiKeys:
                 name=name,
                 user=user,
                 use_case_id=use_case_id,
+                agent_id=agent_id,
                 created_at=now,
                 expires_at=now + timedelta(days=days),
             )
@@ -168,6 +173,7 @@ class ApiKeys:
                         "use_case_id": use_case_id,
                         "expires_at": key.expires_at,
                         **({"imported": True} if imported else {}),
+                        **({"agent_id": agent_id} if agent_id is not None else {}),
                     },
                 )
             )

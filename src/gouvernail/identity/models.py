@@ -109,6 +109,8 @@ class ApiKey(Base):
     name: Mapped[str] = mapped_column(String(200))
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
     use_case_id: Mapped[int | None] = mapped_column(ForeignKey("use_cases.id"), index=True)
+    agent_id: Mapped[int | None] = mapped_column(ForeignKey("agents.id"), index=True)
+    """An agent's key (``agents/``): its user is the agent's accountable owner."""
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
     expires_at: Mapped[datetime] = mapped_column(UtcDateTime)
     revoked_at: Mapped[datetime | None] = mapped_column(UtcDateTime)

@@ -22,6 +22,8 @@ class Principal:
     session_id: int | None = None
     api_key_id: int | None = None
     use_case_id: int | None = None
+    agent_id: int | None = None
+    """An agent's key: the agent acting (with none of its owner's roles)."""
 
     @classmethod
     def signed_in(cls, user: UserView) -> Principal:

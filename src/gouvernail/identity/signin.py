@@ -366,12 +366,13 @@ class Authenticator:
                 user_id=user.id,
                 username=user.username,
                 display_name=user.display_name,
-                roles=tuple(user.roles),
+                roles=() if key is not None and key.agent_id else tuple(user.roles),
                 team_id=user.team_id,
                 via="session" if row else "api_key",
                 session_id=row.id if row else None,
                 api_key_id=key.id if key else None,
                 use_case_id=key.use_case_id if key else None,
+                agent_id=key.agent_id if key else None,
             )
             stale = key is not None and (
                 key.last_used_at is None or now - key.last_used_at > KEY_TOUCH_INTERVAL

@@ -88,6 +88,7 @@ class ApiKeyView(BaseModel):
     user_id: int
     username: str
     use_case_id: int | None
+    agent_id: int | None = None
     created_at: datetime
     expires_at: datetime
     revoked_at: datetime | None
@@ -103,6 +104,7 @@ class ApiKeyView(BaseModel):
             user_id=key.user_id,
             username=key.user.username,
             use_case_id=key.use_case_id,
+            agent_id=key.agent_id,
             created_at=key.created_at,
             expires_at=key.expires_at,
             revoked_at=key.revoked_at,

@@ -24,6 +24,15 @@ from gouvernail.gateway.accounting._quota import (
     Usage,
 )
 from gouvernail.gateway.accounting._redis import RedisQuotaStore
+from gouvernail.gateway.accounting._runs import (
+    MemoryRunCounters,
+    RedisRunCounters,
+    RunCaps,
+    RunCharge,
+    RunCounters,
+    RunLimitReached,
+    RunUsage,
+)
 
 __all__ = [
     "Claim",
@@ -31,12 +40,19 @@ __all__ = [
     "Impacts",
     "Limits",
     "MemoryQuotaStore",
+    "MemoryRunCounters",
     "PriceSheet",
     "Prices",
     "QuotaExceeded",
     "QuotaStore",
     "RedisQuotaStore",
+    "RedisRunCounters",
     "Reservation",
+    "RunCaps",
+    "RunCharge",
+    "RunCounters",
+    "RunLimitReached",
+    "RunUsage",
     "Scope",
     "UnknownPrice",
     "Usage",

@@ -263,7 +263,9 @@ def test_import_good_rows_and_duplicates_are_idempotent(
     assert actions(rt, "training.imported") == ["training.imported"] * 2
     with rt.database.read() as session:
         first = session.scalars(
-            select(AuditRecord.new_values).where(AuditRecord.action == "training.imported")
+            select(AuditRecord.new_values)
+            .where(AuditRecord.action == "training.imported")
+            .order_by(AuditRecord.seq)
         ).first()
     assert first is not None
     assert '"imported":3' in first.replace(" ", "")

@@ -418,7 +418,7 @@ def test_the_cli_enqueues_runs_lists_and_schedules(cli_env: Settings) -> None:
     code, output = invoke("jobs", "enqueue", "gateway.purge_content", "--wait")
     assert code == 0, output
     assert "succeeded" in output
-    assert 'result: {"purged": 0}' in output
+    assert 'result: {"purged": 0, "messages": 0}' in output
     code, output = invoke("jobs", "list", "--json")
     assert [(j["kind"], j["status"]) for j in json.loads(output)] == [
         ("gateway.purge_content", "succeeded")
@@ -471,7 +471,7 @@ def test_the_housekeeping_schedules_exist_run_and_keep_an_administrators_change(
     assert {kind: job.status for kind, job in outcomes.items()} == dict.fromkeys(
         ("gateway.purge_content", "canaries.due", "alerts.check"), "succeeded"
     )
-    assert outcomes["gateway.purge_content"].result == {"purged": 0}
+    assert outcomes["gateway.purge_content"].result == {"purged": 0, "messages": 0}
     assert outcomes["canaries.due"].result == {"runs": [], "drifts": []}
     assert outcomes["alerts.check"].result is not None
     assert outcomes["alerts.check"].result["raised"] == 0

@@ -452,3 +452,13 @@ def test_the_gateway_serves_the_bundled_model(
     ] * 2
     assert logs[0].prompt_tokens == packed.usage.prompt_tokens > 3 * 3
     assert logs[1].prompt_tokens == floats.usage.prompt_tokens
+
+
+def test_the_bundled_model_is_warmed_up_only_when_the_inventory_serves_it(
+    rt: Runtime, world: World
+) -> None:
+    from gouvernail.app import _serves_bundled
+
+    assert not _serves_bundled(rt), "providers' models only: nothing to load at start-up"
+    world.add_bundled_embeddings("http://127.0.0.1:8080/self-hosted/v1")
+    assert _serves_bundled(rt)

@@ -7,7 +7,7 @@ import re
 import time
 import uuid
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from contextlib import AsyncExitStack, asynccontextmanager
 from typing import Any
 
 import structlog
@@ -20,6 +20,9 @@ from starlette.middleware.sessions import SessionMiddleware
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from gouvernail import __version__, portal
+from gouvernail.agents.mcp.endpoint import McpEndpoint
+from gouvernail.api import agent_messages as agent_message_routes
+from gouvernail.api import agent_tools as agent_tool_routes
 from gouvernail.api import agents as agent_routes
 from gouvernail.api import aiact as ai_act_routes
 from gouvernail.api import alerts as alert_routes
@@ -179,6 +182,21 @@ def _install_error_handlers(app: FastAPI) -> None:
         )
 
 
+def _serves_bundled(rt: Runtime) -> bool:
+    """Whether an approved model of the inventory is served by this server's ``/self-hosted/v1``
+    (only then is the bundled embedding model worth ~400 MB of memory from start-up; otherwise
+    its first call loads it)."""
+    from urllib.parse import urlsplit
+
+    from gouvernail.selfhosted.inprocess import LOOPBACK, PREFIX
+
+    for model in rt.inventory.routable_models():
+        url = urlsplit(model.endpoint.base_url)
+        if url.hostname in LOOPBACK and (url.path.rstrip("/") + "/").startswith(PREFIX):
+            return True
+    return False
+
+
 async def _warm_up_embeddings(rt: Runtime) -> None:
     """The self-hosted embedding model loads in the background (importing its libraries takes
     seconds; start-up does not wait); on failure, logged, the first embeddings call tries again."""
@@ -195,17 +213,21 @@ def create_app(settings: Settings, runtime: Runtime | None = None) -> FastAPI:
     owned = runtime is None
     rt = runtime or Runtime.build(settings)
 
+    mcp_endpoint = McpEndpoint(lambda: rt.tool_gateway)  # agents' MCP clients: /mcp/
+
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        stack = AsyncExitStack()
         rt.trail.start()
         worker = policy_watch = embeddings_warm_up = None
         if settings.env is not Environment.TEST:  # load the detectors before the first call
             await asyncio.to_thread(rt.gateway.warm_up)
-            if settings.self_hosted.enabled:
+            if settings.self_hosted.enabled and await asyncio.to_thread(_serves_bundled, rt):
                 embeddings_warm_up = asyncio.create_task(_warm_up_embeddings(rt))
             await rt.gateway.seed_spend()  # monthly budgets survive a restart
             await asyncio.to_thread(ensure_housekeeping, rt)
             policy_watch = asyncio.create_task(rt.gateway.watch_policy(rt.policy_documents))
+        await stack.enter_async_context(mcp_endpoint.running())
         if settings.jobs.embedded_worker:
             worker = asyncio.create_task(Worker(rt).run())
         log.info(
@@ -217,8 +239,11 @@ def create_app(settings: Settings, runtime: Runtime | None = None) -> FastAPI:
                 task.cancel()
         if worker is not None:  # its running jobs are handed back to the queue
             await asyncio.gather(worker, return_exceptions=True)
+        await stack.aclose()
         if "gateway" in rt.__dict__:
             await rt.gateway.aclose()
+        if "mcp_connector" in rt.__dict__:
+            await rt.mcp_connector.aclose()
         if owned:
             rt.close()
 
@@ -266,11 +291,14 @@ def create_app(settings: Settings, runtime: Runtime | None = None) -> FastAPI:
         value_routes,
         environment_routes,
         alert_routes,
+        agent_message_routes,  # before agent_routes: /messages/…, /traces/… over /{slug}
+        agent_tool_routes,  # before agent_routes too: /tools/…, /approvals/…, /mcp-servers/…
         agent_routes,
     ):
         app.include_router(module.router)
     if settings.self_hosted.enabled:
         app.include_router(self_hosted_routes.router)
+    app.mount("/mcp", mcp_endpoint)
     portal.install(app)
     app.add_middleware(gateway_routes.GatewayFastPath)  # innermost: model calls skip routing
     app.add_middleware(

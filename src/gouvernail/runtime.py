@@ -45,6 +45,10 @@ if TYPE_CHECKING:
     import httpx
 
     from gouvernail.agents import AgentRuns, Agents
+    from gouvernail.agents.mcp.upstream import McpConnector
+    from gouvernail.agents.tools.approvals import ToolApprovals
+    from gouvernail.agents.tools.gateway import ToolGateway
+    from gouvernail.agents.tools.inventory import ToolInventory
     from gouvernail.gateway.governance import Governance
     from gouvernail.gateway.policy_documents import PolicyDocuments
     from gouvernail.gateway.service import GatewayService
@@ -397,6 +401,65 @@ class Runtime:
         return AgentRuns(self.database, self.trail, on_end=self.gateway_changed)
 
     @cached_property
+    def mcp_connector(self) -> McpConnector:
+        """The client side of the tool gateway: sessions with the inventory's MCP servers."""
+        from gouvernail.agents.mcp.upstream import McpConnector
+
+        agents = self.settings.agents
+        return McpConnector(
+            timeout_seconds=agents.tool_timeout_seconds,
+            max_result_chars=agents.max_tool_result_chars,
+        )
+
+    @cached_property
+    def tool_inventory(self) -> ToolInventory:
+        """MCP servers and their tools, with each tool's governance."""
+        from gouvernail.agents.tools.inventory import ToolInventory
+
+        def secret(name: str) -> str | None:
+            value = self.settings.provider_secret(name)
+            return value.get_secret_value() if value is not None else None
+
+        return ToolInventory(
+            self.database,
+            self.trail,
+            charter=self.charters.rules_in_force,
+            connector=lambda: self.mcp_connector,
+            secret=secret,
+        )
+
+    @cached_property
+    def tool_approvals(self) -> ToolApprovals:
+        """Human approvals of consequential tool calls (signed for GxP-relevant tools)."""
+        from gouvernail.agents.tools.approvals import ToolApprovals
+
+        return ToolApprovals(
+            self.database,
+            self.trail,
+            self.signatures,
+            hours=lambda: self.settings.agents.approval_hours,
+            may_read_all=lambda p: self.policy.decide(p.roles, "agent_tools", "read_all").allowed,
+        )
+
+    @cached_property
+    def tool_gateway(self) -> ToolGateway:
+        """Agents' tool calls under the same identity, policy and audit as their model calls
+        (the door of ``/mcp`` and ``/api/v1/agents/tools``)."""
+        from gouvernail.agents.tools.builtin import Builtins
+        from gouvernail.agents.tools.gateway import ToolGateway
+
+        return ToolGateway(
+            self.database,
+            self.trail,
+            gateway=lambda: self.gateway,
+            inventory=self.tool_inventory,
+            approvals=self.tool_approvals,
+            connector=lambda: self.mcp_connector,
+            builtins=Builtins(lambda: self.insight),
+            settings=self.settings.agents,
+        )
+
+    @cached_property
     def jobs(self) -> Jobs:
         """The job queue (imports, runs, purges), with the kinds the product ships."""
         from gouvernail.jobs.builtin import builtin_kinds
@@ -435,6 +498,8 @@ class Runtime:
         """Close what needs the event loop (the gateway's connections), then the rest."""
         if "gateway" in self.__dict__:
             await self.gateway.aclose()
+        if "mcp_connector" in self.__dict__:
+            await self.mcp_connector.aclose()
         self.close()
 
     def close(self) -> None:

@@ -271,6 +271,25 @@ class JobSettings(BaseSettings):
     )
 
 
+class AgentSettings(BaseSettings):
+    """The tool gateway of agents (``GOUVERNAIL_AGENTS__<NAME>``)."""
+
+    model_config = SettingsConfigDict(extra="forbid")
+
+    tool_timeout_seconds: float = Field(
+        30.0, gt=0, le=3600, description="How long a tool call may take on its MCP server."
+    )
+    max_tool_result_chars: int = Field(
+        200_000,
+        ge=1000,
+        le=50_000_000,
+        description="A longer tool result is refused (the agent is told to ask for less).",
+    )
+    approval_hours: int = Field(
+        72, ge=1, le=24 * 90, description="A pending approval expires after this."
+    )
+
+
 class ShadowSettings(BaseSettings):
     """Shadow-AI discovery from web-proxy logs (``GOUVERNAIL_SHADOW__<NAME>``)."""
 
@@ -675,6 +694,7 @@ class Settings(BaseSettings):
     canaries: CanarySettings = Field(default_factory=CanarySettings)
     evaluations: EvaluationSettings = Field(default_factory=EvaluationSettings)
     alerts: AlertSettings = Field(default_factory=AlertSettings)
+    agents: AgentSettings = Field(default_factory=AgentSettings)
 
     @classmethod
     def settings_customise_sources(

@@ -19,10 +19,19 @@ from decimal import Decimal
 
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, object_session
 
 from gouvernail.agents import events as ev
-from gouvernail.agents.models import Agent, AgentRun, AgentStatus, RunStatus
+from gouvernail.agents.messages import take_up
+from gouvernail.agents.models import (
+    Agent,
+    AgentMessage,
+    AgentRun,
+    AgentStatus,
+    RunStatus,
+    ToolCall,
+    ToolCallStatus,
+)
 from gouvernail.agents.schemas import RunView
 from gouvernail.audit import AuditContext, AuditTrail, Tx
 from gouvernail.db.base import utcnow
@@ -75,10 +84,19 @@ class RunFacts:
     max_seconds: int
     totals: RunTotals
     """Counted in the request log when the snapshot was read (seeds the counters)."""
+    data_class_seen: str | None = None
+    """The most sensitive class tools and messages gave the run (its model calls are classed
+    at least this high)."""
+    untrusted_input: bool = False
+
+
+TOOL_STEPS = (ToolCallStatus.COMPLETED, ToolCallStatus.FAILED, ToolCallStatus.WITHHELD)
+"""Tool calls that count as a step of their run: those that reached the tool."""
 
 
 def totals(session: Session, run_pk: int) -> RunTotals:
-    """A run's steps (calls that reached a model), tokens and cost, from the request log."""
+    """A run's steps (model calls that reached a model, tool calls that reached a tool),
+    tokens and cost, from the request log and the tool calls."""
     steps, tokens, cost = session.execute(
         select(
             func.count(RequestLog.id),
@@ -86,10 +104,23 @@ def totals(session: Session, run_pk: int) -> RunTotals:
             func.coalesce(func.sum(RequestLog.cost_eur), 0),
         ).where(RequestLog.agent_run_id == run_pk, RequestLog.attempts > 0)
     ).one()
-    return RunTotals(int(steps), int(tokens), Decimal(cost))
+    tool_steps, tool_cost = session.execute(
+        select(func.count(ToolCall.id), func.coalesce(func.sum(ToolCall.cost_eur), 0)).where(
+            ToolCall.run_id == run_pk, ToolCall.status.in_([s.value for s in TOOL_STEPS])
+        )
+    ).one()
+    return RunTotals(int(steps) + int(tool_steps), int(tokens), Decimal(cost) + Decimal(tool_cost))
 
 
 def _view(run: AgentRun, slug: str) -> RunView:
+    session = object_session(run)
+    parent, message = None, None
+    if session is not None and run.parent_id is not None:
+        parent = session.scalar(select(AgentRun.run_id).where(AgentRun.id == run.parent_id))
+    if session is not None and run.message_id is not None:
+        message = session.scalar(
+            select(AgentMessage.message_id).where(AgentMessage.id == run.message_id)
+        )
     return RunView(
         run_id=run.run_id,
         agent_id=run.agent_id,
@@ -107,6 +138,10 @@ def _view(run: AgentRun, slug: str) -> RunView:
         steps=run.steps,
         tokens=run.tokens,
         cost_eur=run.cost_eur,
+        parent_run=parent,
+        message_id=message,
+        data_class_seen=run.data_class_seen,
+        untrusted_input=run.untrusted_input,
     )
 
 
@@ -127,7 +162,10 @@ class AgentRuns:
         run_id: str | None = None,
         trace_id: str | None = None,
         implicit: bool = False,
+        message_id: str | None = None,
     ) -> RunView:
+        """``message_id``: take up that message of the agent's inbox (the run joins its trace,
+        its parent is the sender's run; ``agent_messages.take_up``)."""
         run_id = run_id or "run_" + secrets.token_hex(12)
         trace_id = trace_id or new_trace_id()
 
@@ -139,10 +177,11 @@ class AgentRuns:
                 raise ConflictError(f"the agent {agent.slug} is suspended: {agent.status_reason}")
             if tx.session.scalar(select(AgentRun.id).where(AgentRun.run_id == run_id)):
                 raise ConflictError(f"a run {run_id!r} already exists", field="run_id")
+            taken = take_up(tx.session, message_id, agent.id) if message_id else None
             run = AgentRun(
                 run_id=run_id,
                 agent_id=agent.id,
-                trace_id=trace_id,
+                trace_id=taken.trace_id if taken else trace_id,
                 api_key_id=key_id,
                 status=RunStatus.RUNNING.value,
                 max_steps=agent.max_steps,
@@ -150,6 +189,10 @@ class AgentRuns:
                 max_cost_eur=agent.max_cost_eur,
                 max_seconds=agent.max_seconds,
                 started_at=utcnow(),
+                parent_id=taken.parent_id if taken else None,
+                message_id=taken.id if taken else None,
+                data_class_seen=taken.data_class if taken else None,
+                untrusted_input=taken.injection if taken else False,
             )
             tx.session.add(run)
             tx.session.flush()
@@ -160,13 +203,23 @@ class AgentRuns:
                     new={
                         "agent_id": agent.id,
                         "agent": agent.slug,
-                        "trace_id": trace_id,
+                        "trace_id": run.trace_id,
                         "api_key_id": key_id,
                         "max_steps": run.max_steps,
                         "max_tokens": run.max_tokens,
                         "max_cost_eur": str(run.max_cost_eur),
                         "max_seconds": run.max_seconds,
                         "implicit": implicit,
+                        **(
+                            {
+                                "parent_run": taken.parent_run,
+                                "message_id": taken.message_id,
+                                "data_class_seen": taken.data_class,
+                                "untrusted_input": taken.injection,
+                            }
+                            if taken
+                            else {}
+                        ),
                     },
                 )
             )
@@ -240,6 +293,8 @@ class AgentRuns:
                 max_cost_eur=run.max_cost_eur,
                 max_seconds=run.max_seconds,
                 totals=totals(session, run.id),
+                data_class_seen=run.data_class_seen,
+                untrusted_input=run.untrusted_input,
             )
 
     def start_implicitly(

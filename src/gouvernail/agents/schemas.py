@@ -141,6 +141,12 @@ class RunIn(_Strict):
         description="A W3C trace id (32 lower-case hex) to join; default: a `traceparent` "
         "header's, else a new one.",
     )
+    message_id: str | None = Field(
+        None,
+        max_length=40,
+        description="Take up a message of your inbox: the run joins the message's trace, its "
+        "parent is the sender's run (trace_id and traceparent are then ignored).",
+    )
 
 
 class EndRunIn(_Strict):
@@ -164,3 +170,11 @@ class RunView(BaseModel):
     steps: int
     tokens: int
     cost_eur: Decimal
+    parent_run: str | None = Field(None, description="The run that asked for this one.")
+    message_id: str | None = Field(None, description="The message this run took up.")
+    data_class_seen: str | None = Field(
+        None, description="The most sensitive class tools and messages gave the run."
+    )
+    untrusted_input: bool = Field(
+        False, description="A message or tool result with prompt-injection signals reached it."
+    )

@@ -124,7 +124,9 @@ def start_run(
     runtime: Rt,
     traceparent: Annotated[str | None, Header()] = None,
 ) -> RunView:
-    """Start a run with the agent's key; send its ``run_id`` in ``x-gouvernail-agent-run``."""
+    """Start a run with the agent's key; send its ``run_id`` in ``x-gouvernail-agent-run``.
+    With a ``message_id`` of your inbox, the run takes the message up: it joins the message's
+    trace as a child of the sender's run (403 not yours, 409 already taken up)."""
     assert principal.agent_id is not None
     return runtime.agent_runs.start(
         audit_context(request, principal),
@@ -132,6 +134,7 @@ def start_run(
         key_id=principal.api_key_id,
         run_id=body.run_id,
         trace_id=body.trace_id or trace_of(traceparent),
+        message_id=body.message_id,
     )
 
 

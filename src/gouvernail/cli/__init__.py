@@ -23,6 +23,7 @@ from gouvernail.cli import inventory as inventory_commands
 from gouvernail.cli import jobs as job_commands
 from gouvernail.cli import licences as licence_commands
 from gouvernail.cli import literacy as literacy_commands
+from gouvernail.cli import mcp as mcp_commands
 from gouvernail.cli import observatory as observatory_commands
 from gouvernail.cli import prompts as prompt_commands
 from gouvernail.cli import registry as registry_commands
@@ -55,6 +56,7 @@ __all__ = [
     "licence_commands",
     "literacy_commands",
     "main",
+    "mcp_commands",
     "observatory_commands",
     "prompt_commands",
     "registry_commands",

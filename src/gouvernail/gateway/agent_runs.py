@@ -36,6 +36,7 @@ from gouvernail.gateway.accounting import (
     RunLimitReached,
     RunUsage,
 )
+from gouvernail.gateway.admission import Admitted
 from gouvernail.gateway.call import Call
 from gouvernail.gateway.errors import GatewayError
 from gouvernail.gateway.steps import admitted
@@ -67,14 +68,16 @@ class RunBook:
     def forget(self) -> None:
         self._facts.clear()
 
-    async def facts(self, call: Call) -> RunFacts:
-        who = admitted(call)
+    def forget_run(self, run_id: str) -> None:
+        """Drop one run's snapshot (what tools gave it changed here)."""
+        self._facts.pop(run_id, None)
+
+    async def facts(self, who: Admitted, run_id: str, request_id: str) -> RunFacts:
         assert who.agent is not None
-        run_id = call.run_header or ""
         cached = self._facts.get(run_id)
         if cached is not None and self.clock() - cached[1] < self.ttl:
             return cached[0]
-        ctx = AuditContext(Actor(id=str(who.user_id), name=who.display_name), call.request_id)
+        ctx = AuditContext(Actor(id=str(who.user_id), name=who.display_name), request_id)
 
         def load() -> RunFacts:
             found = self.runs.facts(run_id)
@@ -96,44 +99,51 @@ class RunBook:
         return facts
 
 
+async def join_run(book: RunBook, who: Admitted, header: str | None, request_id: str) -> RunFacts:
+    """The run an agent's call names: its own, running, younger than its time limit (started
+    if the id is new). Raises ``GatewayError``."""
+    agent = who.agent
+    assert agent is not None
+    if not header:
+        raise GatewayError(
+            400,
+            f"the agent {agent.slug} calls within a run: start one (POST "
+            f"/api/v1/agents/runs) and send its id in '{RUN_HEADER}', or send a new id "
+            "of 8-64 letters, digits, '_', '.' or '-' there to start it",
+            code="agent_run_required",
+            param=RUN_HEADER,
+        )
+    if not _RUN_ID.match(header):
+        raise GatewayError(
+            400,
+            f"'{RUN_HEADER}' must be 8-64 letters, digits, '_', '.' or '-'",
+            code="agent_run_invalid",
+            param=RUN_HEADER,
+        )
+    run = await book.facts(who, header, request_id)
+    if run.agent_id != agent.id:
+        raise GatewayError(
+            403, f"the run {header} is not a run of {agent.slug}", code="agent_run_not_yours"
+        )
+    if not run.running:
+        raise GatewayError(
+            409, f"the run {header} has ended: start another", code="agent_run_ended"
+        )
+    elapsed = (utcnow() - run.started_at).total_seconds()
+    if elapsed > run.max_seconds:
+        raise run_limit(run, "seconds", f"{run.max_seconds} seconds (max_seconds)")
+    return run
+
+
 class JoinRun:
     def __init__(self, book: RunBook) -> None:
         self.book = book
 
     async def __call__(self, call: Call) -> None:
-        agent = admitted(call).agent
-        if agent is None:
+        who = admitted(call)
+        if who.agent is None:
             return
-        header = call.run_header
-        if not header:
-            raise GatewayError(
-                400,
-                f"the agent {agent.slug} calls within a run: start one (POST "
-                f"/api/v1/agents/runs) and send its id in '{RUN_HEADER}', or send a new id "
-                "of 8-64 letters, digits, '_', '.' or '-' there to start it",
-                code="agent_run_required",
-                param=RUN_HEADER,
-            )
-        if not _RUN_ID.match(header):
-            raise GatewayError(
-                400,
-                f"'{RUN_HEADER}' must be 8-64 letters, digits, '_', '.' or '-'",
-                code="agent_run_invalid",
-                param=RUN_HEADER,
-            )
-        run = await self.book.facts(call)
-        if run.agent_id != agent.id:
-            raise GatewayError(
-                403, f"the run {header} is not a run of {agent.slug}", code="agent_run_not_yours"
-            )
-        if not run.running:
-            raise GatewayError(
-                409, f"the run {header} has ended: start another", code="agent_run_ended"
-            )
-        call.run = run
-        elapsed = (utcnow() - run.started_at).total_seconds()
-        if elapsed > run.max_seconds:
-            raise run_limit(run, "seconds", f"{run.max_seconds} seconds (max_seconds)")
+        call.run = await join_run(self.book, who, call.run_header, call.request_id)
 
 
 class ChargeRun:

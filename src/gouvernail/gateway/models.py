@@ -23,6 +23,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -102,6 +103,13 @@ class RequestLog(Base):
     __table_args__ = (
         Index("ix_request_log_use_case_at", "use_case_id", "at"),
         Index("ix_request_log_user_at", "user_id", "at"),
+        # an agent run's calls (the trace view); partial: other calls never touch it
+        Index(
+            "ix_request_log_agent_run",
+            "agent_run_id",
+            sqlite_where=text("agent_run_id IS NOT NULL"),
+            postgresql_where=text("agent_run_id IS NOT NULL"),
+        ),
     )
 
     id: Mapped[int] = mapped_column(

@@ -18,6 +18,7 @@ from typing import Any
 import orjson
 from opentelemetry import trace
 
+from gouvernail.agents.telemetry import run_context
 from gouvernail.audit import AuditContext, AuditTrail
 from gouvernail.audit.events import SYSTEM, Actor
 from gouvernail.audit.trail import Row
@@ -255,6 +256,7 @@ class Recorder:
         span = tracer.start_span(
             f"{call.operation} {data['model'] or call.requested_model}",
             kind=trace.SpanKind.SERVER,
+            context=run_context(data.get("trace_id"), data.get("agent_run")),
         )
         attributes: dict[str, Any] = {
             "gen_ai.operation.name": "chat" if call.operation == "chat" else call.operation,
@@ -268,7 +270,7 @@ class Recorder:
             "gouvernail.use_case.id": data["use_case_id"] or 0,
             "http.response.status_code": call.status,
         }
-        if "agent" in data:  # an agent's call: its run's trace id joins the run's trace
+        if "agent" in data:  # an agent's call: a child of its run, in the run's trace
             attributes["gouvernail.agent"] = data["agent"]
             attributes["gouvernail.agent.run"] = data["agent_run"] or ""
             attributes["gouvernail.agent.trace_id"] = data["trace_id"] or ""

@@ -14,6 +14,7 @@ from typing import Any, Protocol
 
 import orjson
 
+from gouvernail.agents.runs import RunFacts
 from gouvernail.charter.rules import CharterRules
 from gouvernail.gateway.accounting import (
     Claim,
@@ -32,7 +33,13 @@ from gouvernail.gateway.errors import GatewayError, invalid
 from gouvernail.gateway.parts import extract, replace
 from gouvernail.gateway.redaction import Vault
 from gouvernail.gateway.rules import Action, Ceiling, Rules, ceiling_for, sensitivity
-from gouvernail.inspection.findings import InjectionVerdict, Inspection, PartFindings, TextPart
+from gouvernail.inspection.findings import (
+    Finding,
+    InjectionVerdict,
+    Inspection,
+    PartFindings,
+    TextPart,
+)
 from gouvernail.inventory.routing import RoutableModel
 from gouvernail.inventory.values import Capability
 from gouvernail.settings import GatewaySettings
@@ -258,8 +265,30 @@ class Inspect:
             call.inspection = await self.inspector.inspect(
                 [located.part for located in call.extracted.parts], mode=self.mode, rank=rank
             )
+        if call.run is not None and call.run.data_class_seen and call.extracted.parts:
+            first = call.extracted.parts[0].part  # what the run's tools gave it may be anywhere
+            declared = call.declared.get(first.path, ())
+            call.declared[first.path] = (*declared, run_data(first.text, call.run))
         if call.declared:
             call.inspection = _with_declared(call, charter)
+
+
+RUN_DATA = "AGENT_RUN_DATA"
+
+
+def run_data(text: str, run: RunFacts) -> Finding:
+    """What an agent's run received from tools and other agents, as a finding of its class: a
+    model call of the run is classed at least that high (rule ``agent-data-stays-inside``)."""
+    assert run.data_class_seen is not None
+    return Finding(
+        type=RUN_DATA,
+        start=0,
+        end=len(text),
+        score=1.0,
+        detector="agent_run",
+        data_class=run.data_class_seen,
+        reason=f"the run {run.run_id} received {run.data_class_seen} data from tools or agents",
+    )
 
 
 def _with_declared(call: Call, charter: CharterRules) -> Inspection:

@@ -24,3 +24,17 @@ def notify_roles(session: Session, roles: Iterable[str], kind: str, message: str
     for user_id in people:
         session.add(Notification(user_id=user_id, kind=kind, message=message))
     return len(people)
+
+
+def notify_users(session: Session, user_ids: Iterable[int], kind: str, message: str) -> int:
+    """Queue ``message`` for each of these people (once each, active ones only); return how
+    many were told."""
+    wanted = set(user_ids)
+    if not wanted:
+        return 0
+    people = session.scalars(
+        select(User.id).where(User.id.in_(wanted), User.is_active.is_(True))
+    ).all()
+    for user_id in people:
+        session.add(Notification(user_id=user_id, kind=kind, message=message))
+    return len(people)

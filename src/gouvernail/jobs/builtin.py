@@ -30,10 +30,12 @@ ALERTS_CHECK = "alerts-check"
 
 
 async def purge_content(rt: Runtime, job: JobContext) -> dict[str, Any]:
+    from gouvernail.agents.messages.retention import purge_messages
     from gouvernail.gateway.retention import purge_content as purge
 
     purged = await asyncio.to_thread(purge, rt.database, rt.trail)
-    return {"purged": purged}
+    messages = await asyncio.to_thread(purge_messages, rt.trail)
+    return {"purged": purged, "messages": messages}
 
 
 class ShadowImport(BaseModel):
@@ -205,7 +207,8 @@ def builtin_kinds() -> Kinds:
         [
             Kind(
                 name="gateway.purge_content",
-                summary="Delete stored prompts and answers whose retention is over.",
+                summary="Delete stored prompts and answers, and the text of agents' messages, "
+                "whose retention is over.",
                 handler=purge_content,
                 right=("jobs", "manage"),
             ),

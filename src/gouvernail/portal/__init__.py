@@ -17,11 +17,13 @@ from gouvernail.portal.pages import (
     admin_policy,
     admin_teams,
     admin_users,
+    agents,
     audit,
     catalogue,
     committee,
     ideas,
     inventory,
+    inventory_tools,
     licences,
     observatory,
     playground,
@@ -36,6 +38,7 @@ ROUTERS = (
     access.router,
     ideas.router,
     inventory.router,
+    inventory_tools.router,
     playground.router,
     admin_policy.router,
     admin.router,
@@ -52,6 +55,7 @@ ROUTERS = (
     quality.router,
     value.router,
     licences.router,
+    agents.router,
 )
 
 __all__ = ["error_page", "install", "wants_page"]

@@ -180,6 +180,35 @@ LABELS: dict[str, dict[str, str]] = {
     },
     "incident_status": {"open": N_("open"), "mitigated": N_("mitigated"), "closed": N_("closed")},
     "value_source": {"declared": N_("declared"), "measured": N_("measured")},
+    "tool_approval": {
+        "pending": N_("pending"),
+        "approved": N_("approved"),
+        "rejected": N_("rejected"),
+        "used": N_("used by the agent"),
+        "expired": N_("expired"),
+    },
+    "approver": {
+        "owner": N_("the agent's accountable owner"),
+        "use_case_owner": N_("an owner of the agent's use case"),
+        "ai_referent": N_("an AI referent"),
+    },
+    "tool_status": {"active": N_("active"), "suspended": N_("suspended")},
+    "transport": {
+        "stdio": N_("stdio (a command run by Gouvernail)"),
+        "streamable_http": N_("streamable HTTP"),
+        "builtin": N_("built into Gouvernail"),
+    },
+    "on_injection": {
+        "withhold": N_("withheld from the agent"),
+        "deliver": N_("delivered, marked as untrusted"),
+    },
+    "tool_call": {
+        "completed": N_("completed"),
+        "failed": N_("failed"),
+        "refused": N_("refused"),
+        "withheld": N_("withheld"),
+        "awaiting_approval": N_("awaiting approval"),
+    },
     "footprint_method": {
         "inventory": N_("inventory's declaration"),
         "ecologits": N_("EcoLogits estimate"),

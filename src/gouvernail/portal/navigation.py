@@ -27,6 +27,7 @@ SECTIONS = (
     Section("observatory", N_("Observatory"), "/observatory", "gateway:read"),
     Section("inventory", N_("Inventory"), "/inventory", "inventory:read"),
     Section("playground", N_("Playground"), "/playground", "keys:manage_own"),
+    Section("agents", N_("Agents"), "/agents", None),  # lists only the agents one may read
     Section("audit", N_("Audit"), "/audit", "audit:read"),
     Section("admin", N_("Administration"), "/admin", "users:read"),
 )

@@ -21,7 +21,8 @@ from typing import Literal, Protocol, runtime_checkable
 
 from gouvernail.errors import RateLimitedError
 
-ScopeKind = Literal["user", "team", "use_case", "key"]
+ScopeKind = Literal["user", "team", "use_case", "key", "tool"]
+"""``tool``: an agent tool of the tool gateway, by its name (``agents/tools/gateway.py``)."""
 LimitName = Literal["requests_per_minute", "tokens_per_minute", "monthly_budget"]
 
 WINDOW_SECONDS = 60

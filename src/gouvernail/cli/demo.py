@@ -78,3 +78,64 @@ def demo_load(
         f"every demo user signs in with the password [bold]{password}[/bold] ({origin}). "
         "The demo is for exploration, not production."
     )
+
+
+@demo_app.command("agents")
+def demo_agents(
+    approve: Annotated[
+        bool,
+        typer.Option(
+            "--approve/--no-approve",
+            help="Have the use case's owner approve the budget move the finance agent proposes, "
+            "then let the agent make it (default: leave it waiting for approval).",
+        ),
+    ] = False,
+) -> None:
+    """Run the reference agents of the demo against a scripted model (no provider is called):
+    the commercial agent asks the market-insight agent what the market studies say (insight,
+    with citations), then the finance agent where to find the budget; the finance agent reads
+    the budget lines and proposes a move, which waits for a human approval. Everything goes
+    through the gateway, the tool gateway and the message API and is audited; the trace of the
+    run is printed at the end (``gouvernail agent trace`` prints it again)."""
+    import asyncio
+
+    from gouvernail.agents import trace as traces
+    from gouvernail.cli.agents import _print_trace
+    from gouvernail.demo.agents import setup
+    from gouvernail.demo.agents.scenario import play
+    from gouvernail.identity.principal import Principal
+
+    with runtime() as rt:
+        if not {"market-insight", "commercial", "finance"} <= {a.slug for a in rt.agents.all()}:
+            out.print("the reference agents are not registered: run `gouvernail demo load` first")
+            raise typer.Exit(1)
+        ctx = replace(console_context(), request_id="demo-agents")
+        keys = setup.issue_keys(rt, ctx)
+        owner = rt.directory.get(rt.agents.get("finance").owner_id)
+        approver = Principal.signed_in(owner) if approve else None
+        embeddings = None
+        if rt.settings.self_hosted.enabled:  # the studies were indexed with the bundled model
+            import httpx
+
+            from gouvernail.selfhosted.inprocess import in_process
+
+            embeddings = in_process(rt, httpx.AsyncHTTPTransport())
+        outcome = asyncio.run(
+            play(
+                rt,
+                keys,
+                model=setup.DEMO_MODEL,
+                sources=("market-studies",),
+                approver=approver,
+                embeddings=embeddings,
+            )
+        )
+        for step in outcome.steps:
+            out.print(f"{step.agent}: {step.kind} {step.name} -> {step.outcome}")
+        out.print(f"answer: {outcome.answer}")
+        if outcome.approvals and not outcome.executed:
+            out.print(
+                f"approval {outcome.approvals[-1]} waits for {owner.username} "
+                "(POST /api/v1/agents/approvals/{id}/decide, or --approve here)"
+            )
+        _print_trace(traces.build(rt.database, outcome.trace_id))

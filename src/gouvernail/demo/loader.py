@@ -20,6 +20,7 @@ from sqlalchemy import func, select
 from gouvernail.audit import AuditContext
 from gouvernail.db.base import utcnow
 from gouvernail.demo import insight, meetings, organisation, shadow, stories
+from gouvernail.demo.agents import setup as reference_agents
 from gouvernail.demo.run import DemoRun, one_hash
 from gouvernail.demo.spec import DemoData, demo_data
 from gouvernail.errors import ConflictError, GouvernailError
@@ -90,6 +91,7 @@ def load_demo(rt: Runtime, ctx: AuditContext, password: str, *, force: bool = Fa
             stories.link(run, case, ids)
         meetings.upcoming(run, data.organisation.committee)
         insight.load(run, ids["market-study-search"])
+        reference_agents.load(run, ids["market-study-search"])
         shadow.load(run)
     return DemoReport(
         organisation=data.organisation.name,

@@ -137,3 +137,18 @@ def test_markdown_in_pages_never_runs_html(client: TestClient) -> None:
     assert "<script>" not in rendered
     assert 'href="javascript:' not in rendered
     assert "<h3>Title</h3>" in rendered  # headings start under the page's own
+
+
+def test_start_up_leaves_its_heap_out_of_the_collectors_way() -> None:
+    import gc
+
+    from gouvernail.app import _freeze_start_up_heap
+
+    kept = [[index] for index in range(1000)]  # long-lived objects made at start-up
+    try:
+        _freeze_start_up_heap()
+        assert gc.get_freeze_count() >= len(kept)
+        oldest = {id(item) for item in gc.get_objects(generation=2)}
+        assert not oldest.intersection(id(item) for item in kept)  # frozen: never traversed
+    finally:
+        gc.unfreeze()

@@ -255,6 +255,23 @@ def test_benign_text_is_not_an_injection(inspector: Inspector, text: str) -> Non
     assert not inspector.inspect_text(text, mode="fast").injection.detected
 
 
+def test_only_gibberish_is_read_as_rot13() -> None:
+    from gouvernail.inspection.normalise import variants
+
+    prose = "Le comité a validé le budget de la campagne et les délais du fournisseur. " * 60
+    assert len(prose) > 4000  # the whole text reads as words, not just its first part
+    assert [v.signals for v in variants(prose)] == [()]
+    hidden = codecs.encode(INJECTION, "rot13")
+    assert ("rot13",) in [v.signals for v in variants(hidden)]
+
+
+def test_an_attack_after_many_benign_kilobytes_is_found(inspector: Inspector) -> None:
+    text = "Voici le compte rendu de la réunion budgétaire. " * 400 + INJECTION
+    verdict = inspector.inspect_text(text, mode="fast").injection
+    assert verdict.detected
+    assert "ignore_previous_instructions" in verdict.signals
+
+
 def test_the_classifier_hook_adds_its_score() -> None:
     seen: list[str] = []
 

@@ -84,6 +84,9 @@ class IdentifierDetector:
         self.data_class = registry.class_of(spec)
         self.needs_digits = spec.kind != "email"
         self._find: Callable[[Scan], list[tuple[int, int, float, str]]] = _FINDERS[spec.kind](spec)
+        self.gate: re.Pattern[str] | None = _gate(spec.kind)
+        """Nothing is found unless this matches somewhere (the inspector checks the gates of
+        every detector in one pass)."""
 
     def find(self, scan: Scan) -> list[Finding]:
         if self.needs_digits and _DIGIT.search(scan.text) is None:
@@ -198,10 +201,15 @@ def _validated(
     return find
 
 
+@lru_cache(maxsize=1)
+def _iban_regex() -> re.Pattern[str]:
+    patterns: list[Pattern] = IbanRecognizer().patterns  # type: ignore[has-type]
+    return re.compile(patterns[0].regex)
+
+
 def _iban(spec: DetectorSpec) -> Callable[[Scan], list[Hit]]:
     recogniser = IbanRecognizer()
-    patterns: list[Pattern] = recogniser.patterns  # type: ignore[has-type]
-    regex = re.compile(patterns[0].regex)
+    regex = _iban_regex()
 
     def find(scan: Scan) -> list[Hit]:
         hits = []
@@ -269,3 +277,11 @@ _FINDERS: dict[str, Callable[[DetectorSpec], Callable[[Scan], list[Hit]]]] = {
 }
 
 IDENTIFIER_KINDS = frozenset(_FINDERS)
+
+
+def _gate(kind: str) -> re.Pattern[str] | None:
+    """The expression every finding of ``kind`` matches (None: the finder has no single one)."""
+    if kind == "iban":
+        return _iban_regex()
+    gates = {"phone": _PHONE, "credit_card": _CARD, "fr_nir": _NIR, "fr_siret": _SIRET}
+    return {**gates, "fr_siren": _SIREN}.get(kind)

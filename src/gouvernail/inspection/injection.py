@@ -8,6 +8,7 @@ from typing import Protocol
 
 from gouvernail.inspection.findings import InjectionVerdict
 from gouvernail.inspection.normalise import variants
+from gouvernail.inspection.regexset import RegexSet
 from gouvernail.inspection.registry import InjectionSpec
 
 NOTHING = InjectionVerdict(detected=False, score=0.0, signals=())
@@ -26,6 +27,7 @@ class InjectionDetector:
         self.bonus = spec.obfuscation_bonus
         self.classifier = classifier
         self._patterns = [(p.name, re.compile(p.regex), p.score) for p in spec.patterns]
+        self._set = RegexSet([regex for _, regex, _ in self._patterns])
 
     def verdict(self, text: str) -> InjectionVerdict:
         if not text.strip():
@@ -34,7 +36,8 @@ class InjectionDetector:
         signals: list[str] = []
         forms = variants(text)
         for variant in forms:
-            for name, regex, pattern_score in self._patterns:
+            for index in self._set.candidates(variant.text):
+                name, regex, pattern_score = self._patterns[index]
                 if regex.search(variant.text) is None:
                     continue
                 bonus = self.bonus if variant.signals else 0.0

@@ -11,6 +11,7 @@ counts as the most sensitive (fail closed).
 from __future__ import annotations
 
 import math
+import re
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -32,6 +33,7 @@ from gouvernail.inspection.memo import Memo, part_key
 from gouvernail.inspection.namelist import read_first_names
 from gouvernail.inspection.names import NameDetector, Span, Window
 from gouvernail.inspection.ner import DEFAULT_MODEL, NerModel
+from gouvernail.inspection.regexset import RegexSet
 from gouvernail.inspection.registry import Registry
 from gouvernail.inspection.text import Scan
 from gouvernail.inspection.vocabulary import PatternDetector, TermDetector
@@ -43,6 +45,7 @@ NER_DETECTOR = "names_ner"
 
 class _Detector(Protocol):
     name: str
+    gate: re.Pattern[str] | None
 
     def find(self, scan: Scan) -> list[Finding]: ...
 
@@ -106,6 +109,9 @@ class Inspector:
                 names = NameDetector(spec, registry, gazetteer)
         self.registry = registry
         self._cheap = cheap
+        gates = [(index, detector.gate) for index, detector in enumerate(cheap) if detector.gate]
+        self._gated = [index for index, _ in gates]
+        self._gates = RegexSet([gate for _, gate in gates])
         self._names = names
         self._injection = InjectionDetector(registry.injection, self._classifier)
         self._memo: Memo[_Result] = Memo(self._memo_size)
@@ -185,7 +191,7 @@ class Inspector:
         """The cheap pass only (identifiers, dictionaries, patterns, name rules): no NER, no
         memo, no injection. For streamed output chunks."""
         scan = Scan(text)
-        found = [f for detector in self._cheap for f in detector.find(scan)]
+        found = self._cheap_findings(scan)
         if self._names is not None:
             found.extend(self._names.rule_findings(scan))
             found = self._names.without_organisations(text, found)
@@ -216,13 +222,26 @@ class Inspector:
     ) -> _Pending:
         lang = language if language in LANGUAGES else detect_language(text)
         scan = Scan(text, lang)
-        found = [f for detector in self._cheap for f in detector.find(scan)]
+        found = self._cheap_findings(scan)
         windows: list[Window] = []
         if self._names is not None:
             found.extend(self._names.rule_findings(scan))
             if mode == "full" and self.ner is not None:
                 windows = self._names.windows(scan, found)
         return _Pending(index, key, scan, found, windows, self._injection.verdict(text))
+
+    def _cheap_findings(self, scan: Scan) -> list[Finding]:
+        """Every cheap detector's findings; a gated detector runs only when its gate matched
+        (one pass over the text for every gate)."""
+        idle = set(self._gated).difference(
+            self._gated[i] for i in self._gates.candidates(scan.text)
+        )
+        return [
+            finding
+            for index, detector in enumerate(self._cheap)
+            if index not in idle
+            for finding in detector.find(scan)
+        ]
 
     def _finish(
         self, pending: list[_Pending], spans: list[list[Span]]

@@ -195,6 +195,24 @@ def stop_word_hits(text: str) -> dict[str, int]:
     return counts
 
 
+_ANY_STOP_WORD = frozenset(_LANGUAGES_OF)
+
+
+def has_stop_words(text: str, at_least: float) -> bool:
+    """Does ``text`` (in lower case) hold ``at_least`` stop words of any language? Stops
+    counting as soon as it does (a text that reads as words is told apart from gibberish or
+    rot13 within its first words)."""
+    if at_least <= 0:
+        return True
+    hits = 0
+    for match in _WORD.finditer(text):
+        if match.group() in _ANY_STOP_WORD:
+            hits += 1
+            if hits >= at_least:
+                return True
+    return False
+
+
 def detect_language(text: str, default: str = DEFAULT_LANGUAGE) -> str:
     """The language with most stop words in the first characters of ``text``."""
     counts = stop_word_hits(text)

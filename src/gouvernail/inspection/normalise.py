@@ -17,7 +17,8 @@ import unicodedata
 from dataclasses import dataclass
 from urllib.parse import unquote
 
-from gouvernail.inspection.language import stop_word_hits
+from gouvernail.inspection.language import has_stop_words
+from gouvernail.inspection.regexset import RegexSet
 
 _HOMOGLYPHS = str.maketrans(
     {
@@ -46,10 +47,11 @@ _LEET = str.maketrans(
     {"0": "o", "1": "i", "3": "e", "4": "a", "5": "s", "7": "t", "@": "a", "$": "s", "!": "i"}
 )
 _LEET_WORD = re.compile(r"\b(?=[\w@$!]*[a-z])(?=[\w@$!]*[013457@$!])[\w@$!]{3,}")
-_BASE64 = re.compile(r"(?<![A-Za-z0-9+/])[A-Za-z0-9+/]{16,}={0,2}")
-_HEX = re.compile(r"(?:\\x[0-9a-fA-F]{2}){6,}|(?<![0-9a-fA-F])(?:[0-9a-fA-F]{2}[ :]?){8,}")
-_URL_ESCAPE = re.compile(r"%[0-9A-Fa-f]{2}")
-_SPACES = re.compile(r"\s+")
+_BASE64 = re.compile(r"(?<![A-Za-z0-9+/])[A-Za-z0-9+/]{16,}={0,2}", re.ASCII)
+_HEX = re.compile(
+    r"(?:\\x[0-9a-fA-F]{2}){6,}|(?<![0-9a-fA-F])(?:[0-9a-fA-F]{2}[ :]?){8,}", re.ASCII
+)
+_URL_ESCAPE = re.compile(r"%[0-9A-Fa-f]{2}", re.ASCII)
 _QUOTES = str.maketrans({"'": " ", "’": " ", "`": " ", '"': " ", "«": " ", "»": " "})
 GIBBERISH_RATIO = 0.05
 
@@ -72,9 +74,10 @@ def _unaccented(run: str) -> str:
 
 
 def _plain(text: str) -> str:
-    # only the non-ASCII runs need decomposing: in European text, a few characters per line
-    stripped = _NON_ASCII.sub(lambda match: _unaccented(match.group()), text.lower())
-    return _SPACES.sub(" ", stripped.translate(_QUOTES)).strip()
+    lowered = text.lower()
+    if not lowered.isascii():  # only the non-ASCII runs need decomposing: a few per line
+        lowered = _NON_ASCII.sub(lambda match: _unaccented(match.group()), lowered)
+    return " ".join(lowered.translate(_QUOTES).split())  # whitespace runs: one space
 
 
 def _printable(data: bytes) -> str | None:
@@ -89,9 +92,18 @@ def _printable(data: bytes) -> str | None:
     return decoded
 
 
+@functools.cache
+def _encodings() -> RegexSet:
+    """Most texts hold nothing encoded: one pass tells which decoders have work."""
+    return RegexSet([_BASE64, _HEX, _URL_ESCAPE])
+
+
 def _decoded(text: str) -> list[Variant]:
     found: list[Variant] = []
-    for match in _BASE64.finditer(text):
+    candidates = _encodings().candidates(text)
+    if not candidates:
+        return found
+    for match in _BASE64.finditer(text) if 0 in candidates else ():
         run = match.group()
         try:
             data = base64.b64decode(run + "=" * (-len(run) % 4), validate=True)
@@ -100,7 +112,7 @@ def _decoded(text: str) -> list[Variant]:
         decoded = _printable(data)
         if decoded is not None:
             found.append(Variant(_plain(decoded), ("base64",)))
-    for match in _HEX.finditer(text):
+    for match in _HEX.finditer(text) if 1 in candidates else ():
         digits = re.sub(r"\\x|[ :]", "", match.group())
         try:
             decoded = _printable(bytes.fromhex(digits))
@@ -108,7 +120,7 @@ def _decoded(text: str) -> list[Variant]:
             continue
         if decoded is not None:
             found.append(Variant(_plain(decoded), ("hex",)))
-    if len(_URL_ESCAPE.findall(text)) >= 3:
+    if 2 in candidates and len(_URL_ESCAPE.findall(text)) >= 3:
         found.append(Variant(_plain(unquote(text)), ("url_encoding",)))
     return found
 
@@ -130,11 +142,9 @@ def variants(text: str) -> list[Variant]:
     if leet != plain:
         result.append(Variant(leet, (*signals, "leetspeak")))
     result.extend(_decoded(visible))
-    words = plain.split()
-    if len(words) >= 3:
-        hits = sum(stop_word_hits(plain).values())
-        if hits < GIBBERISH_RATIO * len(words):
-            result.append(Variant(codecs.encode(plain, "rot13"), (*signals, "rot13")))
+    words = plain.count(" ") + 1
+    if words >= 3 and not has_stop_words(plain, GIBBERISH_RATIO * words):
+        result.append(Variant(codecs.encode(plain, "rot13"), (*signals, "rot13")))
     return result
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from functools import cached_property
+from functools import cached_property, partial
 from typing import NamedTuple
 
 _WORD = re.compile(r"\w+")
@@ -15,6 +15,10 @@ class Token(NamedTuple):
     text: str
 
 
+_token = partial(tuple.__new__, Token)
+"""``Token(start, end, text)`` without the Python-level ``__new__`` (a text has ~200 tokens)."""
+
+
 class Scan:
     def __init__(self, text: str, language: str = "fr") -> None:
         self.text = text
@@ -22,12 +26,21 @@ class Scan:
 
     @cached_property
     def tokens(self) -> list[Token]:
-        return [Token(m.start(), m.end(), m.group()) for m in _WORD.finditer(self.text)]
+        return [_token((m.start(), m.end(), m[0])) for m in _WORD.finditer(self.text)]
 
     @cached_property
     def lowered(self) -> list[str]:
         """The tokens' texts in lower case."""
         return [token.text.lower() for token in self.tokens]
+
+    @cached_property
+    def words(self) -> frozenset[str]:
+        """The tokens' texts, as a set (dictionaries check what they share with it first)."""
+        return frozenset(token.text for token in self.tokens)
+
+    @cached_property
+    def lowered_words(self) -> frozenset[str]:
+        return frozenset(self.lowered)
 
     @cached_property
     def lower(self) -> str:

@@ -26,6 +26,8 @@ class _Entry:
 class TermDetector:
     """Whole-word dictionary lookup: one dictionary probe per token of the text."""
 
+    gate: re.Pattern[str] | None = None
+
     def __init__(self, spec: DetectorSpec, registry: Registry) -> None:
         self.name = spec.name
         self.entity = spec.entity
@@ -58,6 +60,8 @@ class TermDetector:
         lowered = scan.lowered
         exact, folded = self._exact, self._folded
         index = 0
+        if folded.keys().isdisjoint(scan.lowered_words) and exact.keys().isdisjoint(scan.words):
+            index = len(tokens)  # no entry's first word is in the text
         while index < len(tokens):
             token = tokens[index].text
             lower = lowered[index]
@@ -97,6 +101,8 @@ class TermDetector:
 
 class PatternDetector:
     """Regular expressions, optionally gated by context words before the match."""
+
+    gate: re.Pattern[str] | None = None
 
     def __init__(self, spec: DetectorSpec, registry: Registry) -> None:
         self.name = spec.name

@@ -26,8 +26,7 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-import numpy as np
-from scipy import stats  # type: ignore[import-untyped]
+from gouvernail.observatory.scientific import numpy, scipy_stats
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,6 +46,7 @@ class Paired:
 
 def paired(reference: Sequence[float], variant: Sequence[float]) -> Paired:
     """Compare matched outcomes (``reference[i]`` and ``variant[i]`` come from one case)."""
+    np, stats = numpy(), scipy_stats()
     if len(reference) != len(variant):
         raise ValueError("paired outcomes must have the same length")
     n = len(reference)

@@ -31,9 +31,8 @@ import statistics as pystats
 from collections.abc import Sequence
 from itertools import combinations, product
 
-from scipy import stats  # type: ignore[import-untyped]
-
 from gouvernail.observatory.bias.stats import holm
+from gouvernail.observatory.scientific import scipy_stats
 
 _WORDS = re.compile(r"\w+|[^\w\s]")
 
@@ -79,7 +78,7 @@ def similarity_drop(drops: Sequence[float]) -> float:
     nonzero = [d for d in drops if d != 0]
     if not nonzero:
         return 1.0
-    result = stats.wilcoxon(nonzero, zero_method="wilcox", alternative="greater")
+    result = scipy_stats().wilcoxon(nonzero, zero_method="wilcox", alternative="greater")
     return min(1.0, float(result.pvalue))
 
 
@@ -89,14 +88,15 @@ def fisher(baseline: tuple[int, int], current: tuple[int, int]) -> float:
     if b_trials == 0 or c_trials == 0:
         return 1.0
     table = [[b_events, b_trials - b_events], [c_events, c_trials - c_events]]
-    return min(1.0, float(stats.fisher_exact(table, alternative="two-sided").pvalue))
+    return min(1.0, float(scipy_stats().fisher_exact(table, alternative="two-sided").pvalue))
 
 
 def mann_whitney(baseline: Sequence[float], current: Sequence[float]) -> float:
     """Two-sided Mann-Whitney U p-value (1 when there is nothing to tell apart)."""
     if not baseline or not current or len({*baseline, *current}) == 1:
         return 1.0
-    return min(1.0, float(stats.mannwhitneyu(baseline, current, alternative="two-sided").pvalue))
+    result = scipy_stats().mannwhitneyu(baseline, current, alternative="two-sided")
+    return min(1.0, float(result.pvalue))
 
 
 def median(values: Sequence[float]) -> float | None:

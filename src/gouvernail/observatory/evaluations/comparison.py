@@ -16,10 +16,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from scipy import stats  # type: ignore[import-untyped]
-
 from gouvernail.observatory.evaluations.models import ResultStatus
 from gouvernail.observatory.evaluations.schemas import CaseChange, ComparisonView, ResultView
+from gouvernail.observatory.scientific import scipy_stats
 
 SCORED = (ResultStatus.PASS, ResultStatus.FAIL)
 
@@ -29,7 +28,7 @@ def mcnemar(fixed: int, regressed: int) -> float:
     discordant = fixed + regressed
     if discordant == 0:
         return 1.0
-    return float(stats.binomtest(regressed, discordant, 0.5).pvalue)
+    return float(scipy_stats().binomtest(regressed, discordant, 0.5).pvalue)
 
 
 def compare(

@@ -14,8 +14,6 @@ from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
-import duckdb
-
 from gouvernail.observatory.shadow.catalogue import Entry, Matcher
 from gouvernail.observatory.shadow.formats import query
 from gouvernail.observatory.shadow.segments import Segment
@@ -106,6 +104,8 @@ class Analyzer:
         return outcome
 
     def _analyse(self, path: Path, outcome: Outcome) -> None:
+        import duckdb  # ~40 MB: loaded by the first import, not by every server at start-up
+
         with duckdb.connect(config=self.config) as db:  # type: ignore[arg-type]
             db.execute("SET TimeZone = 'UTC'")
             db.execute(f"CREATE TEMP TABLE parsed AS {self.sql}", [str(path)])

@@ -347,3 +347,17 @@ def test_fast_findings_for_streamed_chunks(
     inspector: Inspector, text: str, kinds: set[str]
 ) -> None:
     assert {f.type for f in inspector.fast_findings(text)} == kinds
+
+
+def test_tokens_are_the_word_runs_with_their_offsets() -> None:
+    import random
+    import re
+
+    from gouvernail.inspection.text import Scan, Token
+
+    rng = random.Random(3)
+    alphabet = "ab é,.-_1 \n\u00a0ß\u0301Ж"
+    for _ in range(5000):
+        text = "".join(rng.choice(alphabet) for _ in range(rng.randint(0, 30)))
+        expected = [Token(m.start(), m.end(), m[0]) for m in re.finditer(r"\w+", text)]
+        assert Scan(text).tokens == expected, text

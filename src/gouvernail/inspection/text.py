@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import re
 from functools import cached_property, partial
+from itertools import accumulate
 from typing import NamedTuple
 
-_WORD = re.compile(r"\w+")
+_WORDS = re.compile(r"(\w+)")
 
 
 class Token(NamedTuple):
@@ -26,7 +27,9 @@ class Scan:
 
     @cached_property
     def tokens(self) -> list[Token]:
-        return [_token((m.start(), m.end(), m[0])) for m in _WORD.finditer(self.text)]
+        pieces = _WORDS.split(self.text)  # gap, word, gap, word, ..., gap: all in C
+        offsets = list(accumulate(map(len, pieces), initial=0))
+        return list(map(_token, zip(offsets[1:-1:2], offsets[2::2], pieces[1::2], strict=True)))
 
     @cached_property
     def lowered(self) -> list[str]:

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
+import pytest
 from tests.conftest import invoke
 
 from gouvernail.settings import Settings
@@ -103,3 +105,16 @@ def test_cli_errors_are_clear(cli_env: Settings, tmp_path: Path) -> None:
         assert code == 2
         assert "GOUVERNAIL_REDIS_URL" in output
     assert invoke("--help")[0] == 0
+
+
+def test_the_server_asks_glibc_for_two_malloc_arenas(monkeypatch: pytest.MonkeyPatch) -> None:
+    from gouvernail.cli.server import fewer_malloc_arenas
+
+    monkeypatch.delenv("MALLOC_ARENA_MAX", raising=False)
+    assert fewer_malloc_arenas()  # this machine's libc is glibc
+    assert os.environ["MALLOC_ARENA_MAX"] == "2"  # worker processes inherit it
+    monkeypatch.setenv("MALLOC_ARENA_MAX", "4")
+    assert fewer_malloc_arenas()
+    assert os.environ["MALLOC_ARENA_MAX"] == "4"  # an operator's choice wins
+    monkeypatch.setenv("MALLOC_ARENA_MAX", "many")
+    assert not fewer_malloc_arenas()

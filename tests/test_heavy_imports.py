@@ -28,7 +28,7 @@ print("loaded:", [name for name in heavy if name in sys.modules])
 
 def test_start_up_and_the_alerts_check_leave_heavy_libraries_unloaded(tmp_path: Path) -> None:
     env = {"GOUVERNAIL_DATA_DIR": str(tmp_path), "GOUVERNAIL_ENV": "test", "PATH": "/usr/bin"}
-    done = subprocess.run(  # noqa: S603 (our own interpreter and a fixed script)
+    done = subprocess.run(
         [sys.executable, "-c", SCRIPT], capture_output=True, text=True, env=env, timeout=300
     )
     assert done.returncode == 0, done.stderr[-2000:]

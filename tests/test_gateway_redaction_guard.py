@@ -307,3 +307,24 @@ def test_an_entity_longer_than_the_window_never_stalls_the_stream() -> None:
     assert "".join(out).replace("[ACCOUNT]", "") == " ok"
     assert not re.search(r"\d", "".join(out).replace("[ACCOUNT]", ""))
     assert [(f.start, f.end) for f in guard.findings] == [(0, 70)]
+
+
+def test_small_chunks_are_read_in_steps_and_the_first_text_leaves_at_once() -> None:
+    passes: list[int] = []
+
+    def counted(text: str) -> list[Finding]:
+        passes.append(len(text))
+        return detect(text)
+
+    guard = OutputGuard(counted, window=64)
+    chunks = [ANSWER[i : i + 3] for i in range(0, len(ANSWER), 3)]  # a few characters a token
+    out: list[str] = []
+    for chunk in chunks:
+        out.append(guard.feed(chunk))
+        assert guard.held <= 2 * guard.window
+        if not "".join(out):
+            assert guard.held <= guard.window  # nothing waits past the window for a first byte
+    out.append(guard.finish())
+    assert "".join(out) == MASKED
+    assert len(passes) <= len(ANSWER) // 16 + 2  # a pass per 16 new characters, not per chunk
+    assert len(chunks) > 2 * len(passes)

@@ -8,7 +8,9 @@ is therefore always seen whole before any of it leaves; choose ``window`` as the
 that matters (an IBAN with spaces is 42 characters, most e-mail addresses fewer than 64).
 Only the last ``window`` characters are held back, plus, while a found span crosses that edge,
 the span from its start; never more than ``2 * window`` (an entity longer than ``window`` that
-would hold more is masked in two pieces rather than stall the stream).
+would hold more is masked in two pieces rather than stall the stream). The first text leaves as
+soon as it is older than ``window``; after that, a pass waits until ``window / 4`` more
+characters can leave, so a stream of small chunks is read in steps rather than once per chunk.
 
 ``action="mask"`` replaces each found span with ``[TYPE]``; ``action="flag"`` emits everything
 at once, unchanged, and only records. Either way ``findings`` holds what was found, with offsets
@@ -59,6 +61,9 @@ class OutputGuard:
         self._offset = 0
         """Offset of ``_held`` in the whole answer."""
         self._found: dict[tuple[str, int], Finding] = {}
+        self._step = max(1, window // 4)
+        """After the first text left, a pass waits for this many characters past the window:
+        a model streams a few characters per chunk, and each pass reads the whole window."""
 
     def spawn(self, *, protected: re.Pattern[str] | None = None) -> OutputGuard:
         return OutputGuard(
@@ -88,7 +93,10 @@ class OutputGuard:
         if not delta:
             return ""
         self._held += delta
-        settled = self._settle(len(self._held) - self._window)
+        cut = len(self._held) - self._window
+        if self._offset and cut < self._step and len(self._held) < 2 * self._window:
+            return "" if self._action == "mask" else delta  # a few more characters first
+        settled = self._settle(cut)
         return settled if self._action == "mask" else delta
 
     def finish(self) -> str:
